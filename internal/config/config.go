@@ -1,0 +1,139 @@
+// Package config is rampart's typed configuration: one YAML file plus
+// RAMPART_* environment overrides, with secure defaults and validation that
+// reports every problem at once with the file, key path and expectation.
+package config
+
+import (
+	"path/filepath"
+	"time"
+)
+
+// CurrentVersion is the config file format this rampart understands.
+const CurrentVersion = 1
+
+// Config is the whole configuration. Its zero value is not usable; start from
+// Default (Load does).
+type Config struct {
+	// Version is the file format version; the file must say `version: 1`.
+	Version int `yaml:"version"`
+	// Mode is "development" (default) or "production". Production mode turns
+	// risky conveniences (such as an auto-generated master key file) into loud warnings.
+	Mode      string    `yaml:"mode"`
+	Server    Server    `yaml:"server"`
+	Storage   Storage   `yaml:"storage"`
+	Secrets   Secrets   `yaml:"secrets"`
+	Passwords Passwords `yaml:"passwords"`
+	Logging   Logging   `yaml:"logging"`
+}
+
+// Server is the HTTP listener.
+type Server struct {
+	// Listen is the host:port of the main listener. Default 127.0.0.1:8080.
+	// Without TLS only loopback addresses are allowed unless InsecureHTTP is set.
+	Listen string `yaml:"listen" env:"RAMPART_LISTEN"`
+	// InsecureHTTP allows plain HTTP on a non-loopback address. Default false.
+	InsecureHTTP bool `yaml:"insecure_http"`
+	// ReadHeaderTimeout bounds how long a client may take to send headers. Default 5s.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
+	// ShutdownTimeout is how long in-flight requests may drain on shutdown. Default 15s.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// Storage is where durable state lives.
+type Storage struct {
+	// DataDir holds the SQLite database and the master key file. Default ./rampart-data.
+	DataDir string `yaml:"data_dir" env:"RAMPART_DATA_DIR"`
+	// DatabaseURL is sqlite://PATH or postgres://… . Empty means
+	// sqlite://DATA_DIR/rampart.db.
+	DatabaseURL string `yaml:"database_url" env:"RAMPART_DATABASE_URL"`
+	// BusyTimeout is how long SQLite waits on a locked database. Default 5s.
+	BusyTimeout time.Duration `yaml:"busy_timeout"`
+	// ConnectTimeout bounds connecting to PostgreSQL. Default 5s.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	// MaxOpenConns caps the connection pool (PostgreSQL). Default 10.
+	MaxOpenConns int `yaml:"max_open_conns"`
+}
+
+// Secrets configures encryption of recoverable secrets at rest.
+type Secrets struct {
+	// MasterKey is the 32-byte master key, base64 or hex. Prefer setting it
+	// through RAMPART_MASTER_KEY; never commit it. Default empty: use MasterKeyFile.
+	MasterKey Secret `yaml:"master_key" env:"RAMPART_MASTER_KEY"`
+	// MasterKeyFile is read when MasterKey is empty; it is created with mode 0600
+	// on first start of a new database. Default DATA_DIR/master.key.
+	MasterKeyFile string `yaml:"master_key_file" env:"RAMPART_MASTER_KEY_FILE"`
+}
+
+// Passwords are the argon2id parameters for new password hashes. The defaults
+// are OWASP's recommendation (19 MiB, 2 iterations, 1 thread); weaker settings
+// than OWASP's table allows are rejected.
+type Passwords struct {
+	Argon2MemoryKiB uint32 `yaml:"argon2_memory_kib"`
+	Argon2Time      uint32 `yaml:"argon2_iterations"`
+	Argon2Threads   uint8  `yaml:"argon2_parallelism"`
+}
+
+// Logging configures rampart's own log output (stderr).
+type Logging struct {
+	// Format is "json" (default) or "text".
+	Format string `yaml:"format"`
+	// Level is "debug", "info" (default), "warn" or "error".
+	Level string `yaml:"level"`
+}
+
+// Default returns the configuration used when a key is not set.
+func Default() *Config {
+	return &Config{
+		Version: CurrentVersion,
+		Mode:    "development",
+		Server: Server{
+			Listen:            "127.0.0.1:8080",
+			ReadHeaderTimeout: 5 * time.Second,
+			ShutdownTimeout:   15 * time.Second,
+		},
+		Storage: Storage{
+			DataDir:        "./rampart-data",
+			BusyTimeout:    5 * time.Second,
+			ConnectTimeout: 5 * time.Second,
+			MaxOpenConns:   10,
+		},
+		Passwords: Passwords{Argon2MemoryKiB: 19456, Argon2Time: 2, Argon2Threads: 1},
+		Logging:   Logging{Format: "json", Level: "info"},
+	}
+}
+
+// ResolvedDatabaseURL is DatabaseURL, or the SQLite file in DataDir when empty.
+func (s Storage) ResolvedDatabaseURL() string {
+	if s.DatabaseURL != "" {
+		return s.DatabaseURL
+	}
+	return "sqlite://" + filepath.ToSlash(filepath.Join(s.DataDir, "rampart.db"))
+}
+
+// ResolvedMasterKeyFile is MasterKeyFile, or DATA_DIR/master.key when empty.
+func (c *Config) ResolvedMasterKeyFile() string {
+	if c.Secrets.MasterKeyFile != "" {
+		return c.Secrets.MasterKeyFile
+	}
+	return filepath.Join(c.Storage.DataDir, "master.key")
+}
+
+// Secret is a string that never prints itself: fmt, slog and JSON see "[REDACTED]".
+type Secret string
+
+// String implements fmt.Stringer.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[REDACTED]"
+}
+
+// GoString implements fmt.GoStringer so %#v redacts too.
+func (s Secret) GoString() string { return `config.Secret("` + s.String() + `")` }
+
+// MarshalJSON redacts the secret.
+func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// Reveal returns the secret itself. Call it only where the value is used.
+func (s Secret) Reveal() string { return string(s) }
