@@ -59,7 +59,12 @@ func newRoot(s *streams) *cobra.Command {
 	root.PersistentFlags().StringP("config", "c", "", "config file (default: $RAMPART_CONFIG, else built-in defaults)")
 	root.AddCommand(
 		newVersionCmd(s),
+		newServeCmd(s),
 		newConfigCmd(s),
+		newUserCmd(s),
+		newRoleCmd(s),
+		newAPIKeyCmd(s),
+		newSecretsCmd(s),
 		newFernetCmd(s),
 	)
 	return root

@@ -1,0 +1,119 @@
+// Package app builds a running rampart from a validated configuration: it
+// opens and migrates the database, unlocks the keyring and wires the services.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/rampart-sec/rampart/internal/config"
+	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/secrets"
+	"github.com/rampart-sec/rampart/internal/store"
+	"github.com/rampart-sec/rampart/password"
+)
+
+// App is rampart's state and services for one process.
+type App struct {
+	Config   *config.Config
+	Log      *slog.Logger
+	Store    *store.Store
+	Keyring  *secrets.Keyring
+	Hasher   *password.Hasher
+	Identity *identity.Service
+}
+
+// Open opens the database named by cfg, applies pending migrations, and
+// unlocks the keyring with the configured master key. A wrong master key or an
+// unreachable or locked database is an error that names the problem; nothing
+// is written in that case beyond migrations.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := store.Open(ctx, cfg.Storage.ResolvedDatabaseURL(), store.Options{
+		BusyTimeout:    cfg.Storage.BusyTimeout,
+		ConnectTimeout: cfg.Storage.ConnectTimeout,
+		MaxOpenConns:   cfg.Storage.MaxOpenConns,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a, err := open(ctx, cfg, log, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func open(ctx context.Context, cfg *config.Config, log *slog.Logger, st *store.Store) (*App, error) {
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("database migrated", "db", st.Location(), "applied", n)
+	}
+	known, err := st.MasterKeys(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading keyring from %s: %w", st.Location(), err)
+	}
+	keyFile := cfg.ResolvedMasterKeyFile()
+	master, src, err := secrets.ResolveMasterKey(cfg.Secrets.MasterKey.Reveal(), keyFile, len(known) == 0, rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	production := cfg.Mode == "production"
+	switch {
+	case src == secrets.FromCreatedFile && production:
+		log.Error("PRODUCTION MODE: created a new master key file next to the data; anyone who copies the data directory gets the key too. Move the key to a secret manager and set RAMPART_MASTER_KEY", "file", keyFile)
+	case src == secrets.FromCreatedFile:
+		log.Warn("created a new master key file; back it up — without it the encrypted secrets cannot be recovered", "file", keyFile)
+	case src == secrets.FromFile && production:
+		log.Warn("PRODUCTION MODE: the master key is read from a file; prefer RAMPART_MASTER_KEY from a secret manager", "file", keyFile)
+	}
+	ring, err := secrets.Open(ctx, st, st, master, rand.Reader)
+	if err != nil {
+		if errors.Is(err, secrets.ErrWrongMasterKey) {
+			return nil, fmt.Errorf("refusing to start: %w", err)
+		}
+		return nil, err
+	}
+	hasher, err := password.NewHasher(password.Params{
+		MemoryKiB: cfg.Passwords.Argon2MemoryKiB,
+		Time:      cfg.Passwords.Argon2Time,
+		Threads:   cfg.Passwords.Argon2Threads,
+		SaltLen:   password.DefaultParams().SaltLen,
+		KeyLen:    password.DefaultParams().KeyLen,
+	}, rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("passwords: %w", err)
+	}
+	return &App{
+		Config:   cfg,
+		Log:      log,
+		Store:    st,
+		Keyring:  ring,
+		Hasher:   hasher,
+		Identity: identity.New(st, hasher, ring, identity.WithLogger(log)),
+	}, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.Store.Close() }
+
+// NewLogger returns the process logger described by cfg, writing to w.
+func NewLogger(cfg config.Logging, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.Format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-sec/rampart/internal/app"
+)
+
+func newServeCmd(s *streams) *cobra.Command {
+	var insecureHTTP bool
+	var listen string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run rampart (health endpoints on loopback by default)",
+		Args:  exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if listen != "" {
+				cfg.Server.Listen = listen
+			}
+			if insecureHTTP {
+				cfg.Server.InsecureHTTP = true
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			log := app.NewLogger(cfg.Logging, s.err)
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			a, err := app.Open(ctx, cfg, log)
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			return a.Serve(ctx, nil)
+		},
+	}
+	cmd.Flags().StringVar(&listen, "listen", "", "listen address (overrides server.listen)")
+	cmd.Flags().BoolVar(&insecureHTTP, "insecure-http", false, "allow plain HTTP on a non-loopback address")
+	return cmd
+}
