@@ -4,6 +4,7 @@
 package config
 
 import (
+	"log/slog"
 	"path/filepath"
 	"time"
 )
@@ -18,12 +19,17 @@ type Config struct {
 	Version int `yaml:"version"`
 	// Mode is "development" (default) or "production". Production mode turns
 	// risky conveniences (such as an auto-generated master key file) into loud warnings.
-	Mode      string    `yaml:"mode"`
-	Server    Server    `yaml:"server"`
-	Storage   Storage   `yaml:"storage"`
-	Secrets   Secrets   `yaml:"secrets"`
+	Mode string `yaml:"mode"`
+	// Server is the main HTTP listener.
+	Server Server `yaml:"server"`
+	// Storage is where durable state lives.
+	Storage Storage `yaml:"storage"`
+	// Secrets holds the master key that encrypts secrets at rest.
+	Secrets Secrets `yaml:"secrets"`
+	// Passwords holds the argon2id parameters for new password hashes.
 	Passwords Passwords `yaml:"passwords"`
-	Logging   Logging   `yaml:"logging"`
+	// Logging configures rampart's own log output.
+	Logging Logging `yaml:"logging"`
 }
 
 // Server is the HTTP listener.
@@ -68,9 +74,14 @@ type Secrets struct {
 // are OWASP's recommendation (19 MiB, 2 iterations, 1 thread); weaker settings
 // than OWASP's table allows are rejected.
 type Passwords struct {
+	// Argon2MemoryKiB is the memory cost in KiB. Default 19456 (19 MiB);
+	// at least 7168.
 	Argon2MemoryKiB uint32 `yaml:"argon2_memory_kib"`
-	Argon2Time      uint32 `yaml:"argon2_iterations"`
-	Argon2Threads   uint8  `yaml:"argon2_parallelism"`
+	// Argon2Time is the number of iterations. Default 2; at least 1, and
+	// Argon2MemoryKiB × Argon2Time must be at least 35840.
+	Argon2Time uint32 `yaml:"argon2_iterations"`
+	// Argon2Threads is the degree of parallelism. Default 1; at least 1.
+	Argon2Threads uint8 `yaml:"argon2_parallelism"`
 }
 
 // Logging configures rampart's own log output (stderr).
@@ -134,6 +145,13 @@ func (s Secret) GoString() string { return `config.Secret("` + s.String() + `")`
 
 // MarshalJSON redacts the secret.
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + s.String() + `"`), nil }
+
+// MarshalText redacts the secret for encoders that use encoding.TextMarshaler
+// (yaml.v3 among them).
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// LogValue implements slog.LogValuer so logging a Secret logs "[REDACTED]".
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // Reveal returns the secret itself. Call it only where the value is used.
 func (s Secret) Reveal() string { return string(s) }

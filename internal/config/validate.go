@@ -1,0 +1,266 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file checks a decoded Config. Each section checks itself in a
+// validate method; validateTree walks the whole value, so a struct added
+// later — in a list or a map too — only needs its own method:
+//
+//	func (r Route) validate(v *validator, path string) { … v.errorf(joinKey(path, "upstream"), …) }
+
+// validator collects problems and knows where each key's value came from,
+// so an error can name the file line or the environment variable.
+type validator struct {
+	file string
+	st   *state
+	errs Errors
+}
+
+// checker is implemented by config types that check their own values. path
+// is the type's key path ("server", "routes[2]").
+type checker interface {
+	validate(v *validator, path string)
+}
+
+// Validate checks c as Load does and returns every problem as Errors, or nil.
+// Use it for a Config built in Go.
+func (c *Config) Validate() error {
+	return validateConfig(c, "", newState()).orNil()
+}
+
+func validateConfig(c *Config, file string, st *state) Errors {
+	v := &validator{file: file, st: st}
+	v.walk(reflect.ValueOf(c), "", 0)
+	return v.errs
+}
+
+func (v *validator) walk(rv reflect.Value, path string, depth int) {
+	if depth > maxTypeDepth {
+		return
+	}
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return
+		}
+		rv = rv.Elem()
+	}
+	switch rv.Kind() {
+	case reflect.Struct:
+		if isScalarType(rv.Type()) {
+			return
+		}
+		if rv.CanInterface() {
+			if ch, ok := rv.Interface().(checker); ok {
+				ch.validate(v, path)
+			}
+		}
+		for _, f := range structFields(rv.Type()) {
+			v.walk(rv.FieldByIndex(f.index), joinKey(path, f.name), depth+1)
+		}
+	case reflect.Slice:
+		for i := range rv.Len() {
+			v.walk(rv.Index(i), fmt.Sprintf("%s[%d]", path, i), depth+1)
+		}
+	case reflect.Map:
+		keys := rv.MapKeys()
+		slices.SortFunc(keys, func(a, b reflect.Value) int { return strings.Compare(a.String(), b.String()) })
+		for _, k := range keys {
+			v.walk(rv.MapIndex(k), joinKey(path, k.String()), depth+1)
+		}
+	}
+}
+
+// errorf reports a problem with the key at path, located where its value came
+// from: the file line, the environment variable, or — for a default — the
+// nearest enclosing key the file set. Keys that failed to decode are skipped:
+// the decoder already reported them.
+func (v *validator) errorf(path, format string, args ...any) {
+	if v.st.bad[path] {
+		return
+	}
+	e := &Error{File: v.file, Path: path, Msg: fmt.Sprintf(format, args...)}
+	for p := path; ; p = parentKey(p) {
+		if o, ok := v.st.src[p]; ok {
+			if o.env != "" {
+				e.File, e.Env = "", o.env
+			} else {
+				e.Line = o.line
+			}
+			break
+		}
+		if p == "" {
+			break
+		}
+	}
+	v.errs = append(v.errs, e)
+}
+
+// set reports whether the file or the environment set the key at path.
+func (v *validator) set(path string) bool {
+	_, ok := v.st.src[path]
+	return ok
+}
+
+// oneOf reports got unless it is in allowed.
+func (v *validator) oneOf(path, got string, allowed ...string) {
+	if !slices.Contains(allowed, got) {
+		v.errorf(path, "must be one of %s; got %s", strings.Join(allowed, ", "), quoteValue(got))
+	}
+}
+
+// positive reports a duration that is not > 0.
+func (v *validator) positive(path string, d time.Duration) {
+	if d <= 0 {
+		v.errorf(path, "must be > 0, got %s", formatDuration(d))
+	}
+}
+
+// atLeast reports n < lo.
+func (v *validator) atLeast(path string, n, lo int64) {
+	if n < lo {
+		v.errorf(path, "must be >= %d, got %d", lo, n)
+	}
+}
+
+func (c Config) validate(v *validator, _ string) {
+	switch {
+	case c.Version == 0 && !v.set("version"):
+		v.errorf("version", "required; the file must start with \"version: %d\"", CurrentVersion)
+	case c.Version != CurrentVersion:
+		v.errorf("version", "unsupported version %d; this rampart reads version %d", c.Version, CurrentVersion)
+	}
+	v.oneOf("mode", c.Mode, "development", "production")
+}
+
+func (s Server) validate(v *validator, path string) {
+	listen := joinKey(path, "listen")
+	if host, ok := checkHostPort(v, listen, s.Listen); ok && !s.InsecureHTTP && !isLoopback(host) {
+		what := fmt.Sprintf("%q is not a loopback address", s.Listen)
+		if host == "" {
+			what = fmt.Sprintf("%q listens on every network interface", s.Listen)
+		}
+		v.errorf(listen, "%s, and rampart has no TLS yet, so credentials and tokens would cross the network in plain text; "+
+			"listen on 127.0.0.1, ::1 or localhost, or set %s: true if a proxy in front of rampart terminates TLS",
+			what, joinKey(path, "insecure_http"))
+	}
+	v.positive(joinKey(path, "read_header_timeout"), s.ReadHeaderTimeout)
+	v.positive(joinKey(path, "shutdown_timeout"), s.ShutdownTimeout)
+}
+
+// checkHostPort reports addr unless it is host:port with a numeric port, and
+// returns the host.
+func checkHostPort(v *validator, path, addr string) (string, bool) {
+	if addr == "" {
+		v.errorf(path, "required; for example \"127.0.0.1:8080\"")
+		return "", false
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		v.errorf(path, "must be host:port like \"127.0.0.1:8080\" or \"[::1]:8080\", got %s", quoteValue(addr))
+		return "", false
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		v.errorf(path, "port must be a number from 0 (any free port) to 65535, got %s", quoteValue(port))
+		return "", false
+	}
+	return host, true
+}
+
+// isLoopback reports whether host is localhost or a loopback IP address
+// (127.0.0.0/8, ::1, and IPv4-mapped forms of them).
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	addr, err := netip.ParseAddr(host)
+	return err == nil && addr.Zone() == "" && addr.Unmap().IsLoopback()
+}
+
+func (s Storage) validate(v *validator, path string) {
+	if strings.TrimSpace(s.DataDir) == "" {
+		v.errorf(joinKey(path, "data_dir"), "required; the directory for the SQLite database and the master key file")
+	}
+	if msg := checkDatabaseURL(s.DatabaseURL); msg != "" {
+		v.errorf(joinKey(path, "database_url"), "%s", msg)
+	}
+	v.positive(joinKey(path, "busy_timeout"), s.BusyTimeout)
+	v.positive(joinKey(path, "connect_timeout"), s.ConnectTimeout)
+	v.atLeast(joinKey(path, "max_open_conns"), int64(s.MaxOpenConns), 1)
+}
+
+var schemeRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)
+
+// checkDatabaseURL returns what is wrong with a database URL, or "". The
+// URL may hold a password, so the message never repeats it.
+func checkDatabaseURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok || !schemeRe.MatchString(scheme) {
+		return `must be a URL like "sqlite://./rampart-data/rampart.db" or "postgres://rampart@db.internal:5432/rampart"`
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite":
+		if p, _, _ := strings.Cut(rest, "?"); p == "" {
+			return `a sqlite:// URL needs a file path, like "sqlite://./rampart-data/rampart.db"`
+		}
+	case "postgres", "postgresql":
+		if _, err := url.Parse(s); err != nil {
+			return "is not a valid postgres:// URL (check the host, port and the escaping of the password)"
+		}
+	default:
+		return fmt.Sprintf("unsupported scheme %s; expected sqlite:// or postgres://", quoteValue(scheme))
+	}
+	return ""
+}
+
+func (s Secrets) validate(v *validator, path string) {
+	if s.MasterKey == "" {
+		return
+	}
+	if _, err := DecodeKey32(s.MasterKey.Reveal()); err != nil {
+		v.errorf(joinKey(path, "master_key"), "%v; generate one with `openssl rand -base64 32`", err)
+	}
+}
+
+// OWASP's argon2id table (Password Storage Cheat Sheet): every row has
+// memory × iterations ≥ 35840 KiB, and the least memory is 7 MiB (×5).
+const (
+	owaspMinMemoryKiB = 7168
+	owaspMinWork      = 35840
+)
+
+func (p Passwords) validate(v *validator, path string) {
+	mem, iter := joinKey(path, "argon2_memory_kib"), joinKey(path, "argon2_iterations")
+	if p.Argon2MemoryKiB < owaspMinMemoryKiB {
+		v.errorf(mem, "%d KiB is weaker than OWASP's minimum of %d KiB (7 MiB with 5 iterations)", p.Argon2MemoryKiB, owaspMinMemoryKiB)
+	}
+	v.atLeast(iter, int64(p.Argon2Time), 1)
+	v.atLeast(joinKey(path, "argon2_parallelism"), int64(p.Argon2Threads), 1)
+	work := uint64(p.Argon2MemoryKiB) * uint64(p.Argon2Time)
+	if p.Argon2MemoryKiB >= owaspMinMemoryKiB && p.Argon2Time >= 1 && work < owaspMinWork {
+		at := mem
+		if v.set(iter) && !v.set(mem) {
+			at = iter
+		}
+		v.errorf(at, "argon2_memory_kib × argon2_iterations = %d × %d = %d is weaker than OWASP's minimum of %d "+
+			"(for example 19456 KiB × 2, 12288 × 3, 9216 × 4 or 7168 × 5)", p.Argon2MemoryKiB, p.Argon2Time, work, owaspMinWork)
+	}
+}
+
+func (l Logging) validate(v *validator, path string) {
+	v.oneOf(joinKey(path, "format"), l.Format, "json", "text")
+	v.oneOf(joinKey(path, "level"), l.Level, "debug", "info", "warn", "error")
+}
