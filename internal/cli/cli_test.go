@@ -374,3 +374,20 @@ func TestUnreachablePostgres(t *testing.T) {
 		t.Fatalf("error leaks the database password: %q", r.err)
 	}
 }
+
+func TestProductionModeWarnsAboutKeyFile(t *testing.T) {
+	isolate(t)
+	t.Setenv("RAMPART_MODE", "production")
+	r := run(t, "", "user", "list")
+	if r.code != 0 || !strings.Contains(r.err, "PRODUCTION MODE: created a new master key file") {
+		t.Fatalf("first start in production mode: exit %d, stderr %q", r.code, r.err)
+	}
+	r = run(t, "", "user", "list")
+	if r.code != 0 || !strings.Contains(r.err, "PRODUCTION MODE: the master key is read from a file") {
+		t.Fatalf("later start in production mode: exit %d, stderr %q", r.code, r.err)
+	}
+	t.Setenv("RAMPART_MODE", "development")
+	if r := run(t, "", "user", "list"); strings.Contains(r.err, "PRODUCTION") {
+		t.Fatalf("development mode warns: %q", r.err)
+	}
+}
