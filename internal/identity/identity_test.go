@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
+	"github.com/rampart-sec/rampart/internal/store/storetest"
 	"github.com/rampart-sec/rampart/internal/testenv"
 	"github.com/rampart-sec/rampart/password"
 )
@@ -42,14 +42,7 @@ type env struct {
 
 func newEnv(t *testing.T, url string) *env {
 	t.Helper()
-	st, err := store.Open(ctx, url, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t, url)
 	master := make([]byte, 32)
 	rand.Read(master)
 	ring, err := secrets.Open(ctx, st, st, master, nil)
@@ -68,12 +61,7 @@ func newEnv(t *testing.T, url string) *env {
 
 // backends runs fn against SQLite and PostgreSQL.
 func backends(t *testing.T, fn func(t *testing.T, e *env)) {
-	t.Run("sqlite", func(t *testing.T) {
-		fn(t, newEnv(t, "sqlite://"+filepath.Join(t.TempDir(), "r.db")))
-	})
-	t.Run("postgres", func(t *testing.T) {
-		fn(t, newEnv(t, testenv.PostgresURL(t)))
-	})
+	testenv.Databases(t, func(t *testing.T, url string) { fn(t, newEnv(t, url)) })
 }
 
 func TestAuthenticate(t *testing.T) {

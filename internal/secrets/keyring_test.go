@@ -15,6 +15,7 @@ import (
 
 	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
+	"github.com/rampart-sec/rampart/internal/store/storetest"
 	"github.com/rampart-sec/rampart/internal/testenv"
 )
 
@@ -30,19 +31,7 @@ func key(t *testing.T) []byte {
 }
 
 func backends(t *testing.T, fn func(t *testing.T, st *store.Store)) {
-	open := func(t *testing.T, url string) *store.Store {
-		st, err := store.Open(ctx, url, store.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		if _, err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
-	t.Run("sqlite", func(t *testing.T) { fn(t, open(t, "sqlite://"+filepath.Join(t.TempDir(), "r.db"))) })
-	t.Run("postgres", func(t *testing.T) { fn(t, open(t, testenv.PostgresURL(t))) })
+	testenv.Databases(t, func(t *testing.T, url string) { fn(t, storetest.Open(t, url)) })
 }
 
 func TestSealLoad(t *testing.T) {

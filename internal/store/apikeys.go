@@ -38,7 +38,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey) error {
 const apiKeyQuery = `SELECT k.id, k.user_id, u.username, k.name, k.secret_hash, k.scopes, k.created_at,
 	k.expires_at, k.last_used_at, k.revoked_at FROM api_keys k JOIN users u ON u.id = k.user_id`
 
-func scanAPIKey(sc interface{ Scan(...any) error }) (*APIKey, error) {
+func scanAPIKey(sc scanner) (*APIKey, error) {
 	var k APIKey
 	var scopes string
 	var created, expires, used, revoked sql.NullInt64
@@ -66,20 +66,7 @@ func (s *Store) APIKeys(ctx context.Context, username string) ([]*APIKey, error)
 		q += " WHERE lower(u.username) = lower(?)"
 		args = append(args, username)
 	}
-	rows, err := s.db.QueryContext(ctx, s.Rebind(q+" ORDER BY k.created_at DESC, k.id"), args...)
-	if err != nil {
-		return nil, s.mapErr(err)
-	}
-	defer rows.Close()
-	var out []*APIKey
-	for rows.Next() {
-		k, err := scanAPIKey(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, s.mapErr(rows.Err())
+	return collect(ctx, s, s.db, q+" ORDER BY k.created_at DESC, k.id", scanAPIKey, args...)
 }
 
 // RevokeAPIKey marks a key revoked. Revoking twice keeps the first time.

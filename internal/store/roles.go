@@ -33,7 +33,7 @@ func (s *Store) CreateRole(ctx context.Context, r *Role) error {
 const roleQuery = `SELECT r.name, r.description, r.permissions, r.created_at, r.updated_at,
 	(SELECT COUNT(*) FROM user_roles ur WHERE ur.role = r.name) FROM roles r`
 
-func scanRole(sc interface{ Scan(...any) error }) (*Role, error) {
+func scanRole(sc scanner) (*Role, error) {
 	var r Role
 	var perms string
 	var created, updated sql.NullInt64
@@ -56,20 +56,7 @@ func (s *Store) Role(ctx context.Context, name string) (*Role, error) {
 
 // Roles lists every role by name.
 func (s *Store) Roles(ctx context.Context) ([]*Role, error) {
-	rows, err := s.db.QueryContext(ctx, roleQuery+" ORDER BY r.name")
-	if err != nil {
-		return nil, s.mapErr(err)
-	}
-	defer rows.Close()
-	var out []*Role
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, s.mapErr(rows.Err())
+	return collect(ctx, s, s.db, roleQuery+" ORDER BY r.name", scanRole)
 }
 
 // UpdateRole replaces a role's description and permissions.
@@ -111,18 +98,10 @@ func (s *Store) DeleteRole(ctx context.Context, name string, force bool) error {
 }
 
 func (s *Store) roleNames(ctx context.Context, q execer) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, "SELECT name FROM roles")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	m := map[string]bool{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
+	names, err := s.strings(ctx, q, "SELECT name FROM roles")
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
 		m[n] = true
 	}
-	return m, rows.Err()
+	return m, err
 }

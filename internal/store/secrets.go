@@ -16,20 +16,7 @@ type DataKeyWrap struct {
 
 // MasterKeys returns the fingerprints of the master keys the database knows.
 func (s *Store) MasterKeys(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT fingerprint FROM master_keys ORDER BY created_at, fingerprint")
-	if err != nil {
-		return nil, s.mapErr(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var f string
-		if err := rows.Scan(&f); err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, s.mapErr(rows.Err())
+	return s.strings(ctx, s.db, "SELECT fingerprint FROM master_keys ORDER BY created_at, fingerprint")
 }
 
 // InitMasterKey registers the first master key with its first data key, in
@@ -62,40 +49,18 @@ func (s *Store) InitMasterKey(ctx context.Context, fingerprint string, first Dat
 
 // DataKeyIDs lists every data key id, oldest first.
 func (s *Store) DataKeyIDs(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT id FROM data_keys ORDER BY created_at, id")
-	if err != nil {
-		return nil, s.mapErr(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, s.mapErr(rows.Err())
+	return s.strings(ctx, s.db, "SELECT id FROM data_keys ORDER BY created_at, id")
 }
 
 // DataKeyWraps returns every data key wrapped under the given master key.
 func (s *Store) DataKeyWraps(ctx context.Context, fingerprint string) ([]DataKeyWrap, error) {
-	rows, err := s.db.QueryContext(ctx, s.Rebind(`SELECT w.data_key_id, w.master_fingerprint, w.wrapped
+	return collect(ctx, s, s.db, `SELECT w.data_key_id, w.master_fingerprint, w.wrapped
 		FROM data_key_wraps w JOIN data_keys d ON d.id = w.data_key_id
-		WHERE w.master_fingerprint = ? ORDER BY d.created_at, d.id`), fingerprint)
-	if err != nil {
-		return nil, s.mapErr(err)
-	}
-	defer rows.Close()
-	var out []DataKeyWrap
-	for rows.Next() {
+		WHERE w.master_fingerprint = ? ORDER BY d.created_at, d.id`, func(sc scanner) (DataKeyWrap, error) {
 		var w DataKeyWrap
-		if err := rows.Scan(&w.DataKeyID, &w.MasterFingerprint, &w.Wrapped); err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, s.mapErr(rows.Err())
+		err := sc.Scan(&w.DataKeyID, &w.MasterFingerprint, &w.Wrapped)
+		return w, err
+	}, fingerprint)
 }
 
 // AddMasterKey registers a new master key and its wraps of existing data keys
@@ -187,20 +152,7 @@ func (s *Store) Secret(ctx context.Context, name string) (dataKeyID string, ciph
 
 // SecretNames lists the names of stored secrets.
 func (s *Store) SecretNames(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT name FROM secrets ORDER BY name")
-	if err != nil {
-		return nil, s.mapErr(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, s.mapErr(rows.Err())
+	return s.strings(ctx, s.db, "SELECT name FROM secrets ORDER BY name")
 }
 
 // keyringLockID serialises keyring changes across nodes on PostgreSQL.

@@ -15,31 +15,10 @@ import (
 )
 
 func openSQLite(t *testing.T) *store.Store {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "rampart.db")
-	s, err := store.Open(context.Background(), "sqlite://"+path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return storetest.Open(t, "sqlite://"+filepath.Join(t.TempDir(), "rampart.db"))
 }
 
-func openPostgres(t *testing.T) *store.Store {
-	t.Helper()
-	s, err := store.Open(context.Background(), testenv.PostgresURL(t), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
+func openPostgres(t *testing.T) *store.Store { return storetest.Open(t, testenv.PostgresURL(t)) }
 
 func TestSQLite(t *testing.T)   { storetest.Run(t, openSQLite) }
 func TestPostgres(t *testing.T) { storetest.Run(t, openPostgres) }

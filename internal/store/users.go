@@ -25,7 +25,7 @@ type User struct {
 
 const userCols = "id, username, password_hash, disabled, created_at, updated_at, last_login_at"
 
-func scanUser(sc interface{ Scan(...any) error }) (*User, error) {
+func scanUser(sc scanner) (*User, error) {
 	var u User
 	var created, updated, last sql.NullInt64
 	if err := sc.Scan(&u.ID, &u.Username, &u.PasswordHash, &u.Disabled, &created, &updated, &last); err != nil {
@@ -89,43 +89,21 @@ func (s *Store) userWhere(ctx context.Context, where string, arg any) (*User, er
 	if err != nil {
 		return nil, s.mapErr(err)
 	}
-	rows, err := s.db.QueryContext(ctx, s.Rebind("SELECT role FROM user_roles WHERE user_id = ? ORDER BY role"), u.ID)
-	if err != nil {
-		return nil, s.mapErr(err)
-	}
-	defer rows.Close()
-	u.Roles = []string{}
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, err
-		}
-		u.Roles = append(u.Roles, r)
-	}
-	return u, s.mapErr(rows.Err())
+	roles, err := s.strings(ctx, s.db, "SELECT role FROM user_roles WHERE user_id = ? ORDER BY role", u.ID)
+	u.Roles = append([]string{}, roles...)
+	return u, err
 }
 
 // Users lists every user ordered by username, with roles.
 func (s *Store) Users(ctx context.Context) ([]*User, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+userCols+" FROM users ORDER BY lower(username)")
+	users, err := collect(ctx, s, s.db, "SELECT "+userCols+" FROM users ORDER BY lower(username)", scanUser)
 	if err != nil {
-		return nil, s.mapErr(err)
+		return nil, err
 	}
-	var users []*User
-	byID := map[string]*User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
+	byID := make(map[string]*User, len(users))
+	for _, u := range users {
 		u.Roles = []string{}
-		users = append(users, u)
 		byID[u.ID] = u
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, s.mapErr(err)
 	}
 	rrows, err := s.db.QueryContext(ctx, "SELECT user_id, role FROM user_roles ORDER BY role")
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -79,4 +80,15 @@ func randHex(n int) string {
 		panic(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// Databases runs fn once against a fresh SQLite file and once against a fresh
+// PostgreSQL schema, as subtests "sqlite" and "postgres", passing the database URL.
+func Databases(t *testing.T, fn func(t *testing.T, url string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, "sqlite://"+filepath.Join(t.TempDir(), "rampart.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		fn(t, PostgresURL(t))
+	})
 }

@@ -400,3 +400,17 @@ func testConcurrentWrites(t *testing.T, s *store.Store) {
 		t.Fatalf("%d users, want 20", len(users))
 	}
 }
+
+// Open opens and migrates the database at url, closing it when t ends.
+func Open(t testing.TB, url string) *store.Store {
+	t.Helper()
+	s, err := store.Open(context.Background(), url, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
