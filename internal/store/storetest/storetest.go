@@ -34,6 +34,11 @@ func Run(t *testing.T, newStore func(t *testing.T) *store.Store) {
 		{"Secrets", testSecrets},
 		{"MasterKeyInitOnce", testMasterKeyInitOnce},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"Clients", testClients},
+		{"Grants", testGrants},
+		{"Revocations", testRevocations},
+		{"SigningKeys", testSigningKeys},
+		{"LoginFailures", testLoginFailures},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
