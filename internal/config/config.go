@@ -28,8 +28,50 @@ type Config struct {
 	Secrets Secrets `yaml:"secrets"`
 	// Passwords holds the argon2id parameters for new password hashes.
 	Passwords Passwords `yaml:"passwords"`
+	// Issuer configures rampart as a token issuer and OAuth 2.1 / OpenID Connect server.
+	Issuer Issuer `yaml:"issuer"`
+	// Login configures first-party login and its brute-force protection.
+	Login Login `yaml:"login"`
 	// Logging configures rampart's own log output.
 	Logging Logging `yaml:"logging"`
+}
+
+// Issuer configures the token service.
+type Issuer struct {
+	// URL is the iss claim of every token and the base of the discovery
+	// documents. It must be https unless its host is loopback. Default
+	// http://127.0.0.1:8080.
+	URL string `yaml:"url" env:"RAMPART_ISSUER_URL"`
+	// SigningAlg is the algorithm of new signing keys: ES256 (default), RS256 or EdDSA.
+	SigningAlg string `yaml:"signing_alg"`
+	// AccessTokenTTL is the lifetime of access tokens. Default 15m.
+	AccessTokenTTL time.Duration `yaml:"access_token_ttl"`
+	// RefreshTokenTTL is the lifetime of refresh tokens. Default 720h (30 days).
+	RefreshTokenTTL time.Duration `yaml:"refresh_token_ttl"`
+	// IDTokenTTL is the lifetime of OpenID Connect ID tokens. Default 1h.
+	IDTokenTTL time.Duration `yaml:"id_token_ttl"`
+	// AuthorizationCodeTTL is how long an authorization code may wait to be
+	// exchanged. Default 1m; at most 10m (RFC 6749 section 4.1.2).
+	AuthorizationCodeTTL time.Duration `yaml:"authorization_code_ttl"`
+	// DefaultAudience is the aud of tokens whose request names no resource and
+	// whose client has no audience of its own. Default: the issuer URL.
+	DefaultAudience string `yaml:"default_audience"`
+	// KeyRotationOverlap is how long a new signing key is published before it
+	// signs, so every cached JWKS has it first. Default 1h; at least 5m (the JWKS cache lifetime).
+	KeyRotationOverlap time.Duration `yaml:"key_rotation_overlap"`
+}
+
+// Login configures POST /auth/login, the authorization server's login page
+// and HTTP Basic authentication: how repeated failures lock an account.
+type Login struct {
+	// MaxFailures is how many consecutive failures lock the account. Default 5.
+	MaxFailures int `yaml:"max_failures"`
+	// Lockout is the first lock's length; each further failure doubles it. Default 1m.
+	Lockout time.Duration `yaml:"lockout"`
+	// LockoutMax caps a lock's length. Default 1h.
+	LockoutMax time.Duration `yaml:"lockout_max"`
+	// FailureWindow forgets a run of failures after this long without one. Default 1h.
+	FailureWindow time.Duration `yaml:"failure_window"`
 }
 
 // Server is the HTTP listener.
@@ -109,7 +151,17 @@ func Default() *Config {
 			MaxOpenConns:   10,
 		},
 		Passwords: Passwords{Argon2MemoryKiB: 19456, Argon2Time: 2, Argon2Threads: 1},
-		Logging:   Logging{Format: "json", Level: "info"},
+		Issuer: Issuer{
+			URL:                  "http://127.0.0.1:8080",
+			SigningAlg:           "ES256",
+			AccessTokenTTL:       15 * time.Minute,
+			RefreshTokenTTL:      720 * time.Hour,
+			IDTokenTTL:           time.Hour,
+			AuthorizationCodeTTL: time.Minute,
+			KeyRotationOverlap:   time.Hour,
+		},
+		Login:   Login{MaxFailures: 5, Lockout: time.Minute, LockoutMax: time.Hour, FailureWindow: time.Hour},
+		Logging: Logging{Format: "json", Level: "info"},
 	}
 }
 

@@ -260,6 +260,35 @@ func (p Passwords) validate(v *validator, path string) {
 	}
 }
 
+func (is Issuer) validate(v *validator, path string) {
+	p := func(k string) string { return joinKey(path, k) }
+	if u, err := url.Parse(is.URL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		v.errorf(p("url"), "must be an absolute http(s) URL without query or fragment, like \"https://auth.example.com\"; got %s", quoteValue(is.URL))
+	} else if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		v.errorf(p("url"), "%s is plain http on a non-loopback host; tokens and codes would cross the network in the clear: use https", quoteValue(is.URL))
+	}
+	v.oneOf(p("signing_alg"), is.SigningAlg, "ES256", "RS256", "EdDSA")
+	between := func(k string, d, lo, hi time.Duration) {
+		if d < lo || d > hi {
+			v.errorf(p(k), "must be between %s and %s, got %s", formatDuration(lo), formatDuration(hi), formatDuration(d))
+		}
+	}
+	between("access_token_ttl", is.AccessTokenTTL, time.Minute, 24*time.Hour)
+	between("refresh_token_ttl", is.RefreshTokenTTL, time.Hour, 365*24*time.Hour)
+	between("id_token_ttl", is.IDTokenTTL, time.Minute, 24*time.Hour)
+	between("authorization_code_ttl", is.AuthorizationCodeTTL, 10*time.Second, 10*time.Minute)
+	between("key_rotation_overlap", is.KeyRotationOverlap, 5*time.Minute, 30*24*time.Hour)
+}
+
+func (l Login) validate(v *validator, path string) {
+	v.atLeast(joinKey(path, "max_failures"), int64(l.MaxFailures), 1)
+	v.positive(joinKey(path, "lockout"), l.Lockout)
+	v.positive(joinKey(path, "failure_window"), l.FailureWindow)
+	if l.LockoutMax < l.Lockout {
+		v.errorf(joinKey(path, "lockout_max"), "must be >= login.lockout (%s), got %s", formatDuration(l.Lockout), formatDuration(l.LockoutMax))
+	}
+}
+
 func (l Logging) validate(v *validator, path string) {
 	v.oneOf(joinKey(path, "format"), l.Format, "json", "text")
 	v.oneOf(joinKey(path, "level"), l.Level, "debug", "info", "warn", "error")
