@@ -9,12 +9,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
+	"time"
 
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/oauth"
 	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
 	"github.com/rampart-sec/rampart/password"
+	"github.com/rampart-sec/rampart/token"
 )
 
 // App is rampart's state and services for one process.
@@ -25,6 +29,7 @@ type App struct {
 	Keyring  *secrets.Keyring
 	Hasher   *password.Hasher
 	Identity *identity.Service
+	Clients  *oauth.Clients
 }
 
 // Open opens the database named by cfg, applies pending migrations, and
@@ -101,7 +106,37 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, st *store.S
 		Keyring:  ring,
 		Hasher:   hasher,
 		Identity: identity.New(st, hasher, ring, identity.WithLogger(log)),
+		Clients:  oauth.NewClients(st, ring, rand.Reader),
 	}, nil
+}
+
+// OAuthConfig is the authorization server's part of the configuration.
+func (a *App) OAuthConfig() oauth.Config {
+	is, l := a.Config.Issuer, a.Config.Login
+	return oauth.Config{
+		Issuer:               strings.TrimRight(is.URL, "/"),
+		DefaultAudience:      is.DefaultAudience,
+		SigningAlg:           token.Alg(is.SigningAlg),
+		AccessTokenTTL:       is.AccessTokenTTL,
+		RefreshTokenTTL:      is.RefreshTokenTTL,
+		IDTokenTTL:           is.IDTokenTTL,
+		AuthorizationCodeTTL: is.AuthorizationCodeTTL,
+		KeyRotationOverlap:   is.KeyRotationOverlap,
+		Lockout:              oauth.LockoutPolicy{MaxFailures: l.MaxFailures, Lockout: l.Lockout, LockoutMax: l.LockoutMax, Window: l.FailureWindow},
+	}
+}
+
+// Keys returns the signing key manager, loaded (the first key is created on a new database).
+func (a *App) Keys(ctx context.Context) (*oauth.Keys, error) {
+	c := a.OAuthConfig()
+	k := oauth.NewKeys(a.Store, a.Keyring, oauth.KeyPolicy{Alg: c.SigningAlg, Overlap: c.KeyRotationOverlap,
+		MaxTokenLifetime: max(c.AccessTokenTTL, c.IDTokenTTL)}, time.Now, rand.Reader, a.Log)
+	return k, k.Load(ctx)
+}
+
+// OAuth builds the authorization server.
+func (a *App) OAuth(ctx context.Context) (*oauth.Server, error) {
+	return oauth.New(ctx, a.OAuthConfig(), oauth.Deps{Store: a.Store, Keyring: a.Keyring, Identity: a.Identity, Clients: a.Clients, Log: a.Log})
 }
 
 // Close releases the database.

@@ -8,12 +8,15 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/rampart-sec/rampart/internal/oauth"
 )
 
-// Handler returns the HTTP handler: for now the health endpoints only.
-// Unknown paths get 404 — nothing is served by accident.
-func (a *App) Handler() http.Handler {
+// Handler returns the HTTP handler: the authorization server and the health
+// endpoints. Unknown paths get 404 — nothing is served by accident.
+func (a *App) Handler(as *oauth.Server) http.Handler {
 	mux := http.NewServeMux()
+	as.Routes(mux)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -43,12 +46,19 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 // receives the bound address once the listener is open.
 func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	cfg := a.Config.Server
+	as, err := a.OAuth(ctx)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
 	}
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	go as.Run(bg)
 	srv := &http.Server{
-		Handler:           a.Handler(),
+		Handler:           a.Handler(as),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

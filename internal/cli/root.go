@@ -65,6 +65,8 @@ func newRoot(s *streams) *cobra.Command {
 		newRoleCmd(s),
 		newAPIKeyCmd(s),
 		newSecretsCmd(s),
+		newClientCmd(s),
+		newKeysCmd(s),
 		newFernetCmd(s),
 	)
 	return root

@@ -164,3 +164,7 @@ func (s *Service) UpdateRole(ctx context.Context, name string, add, remove []str
 	}
 	return s.st.Role(ctx, name)
 }
+
+// DummyVerify spends the work of one password verification, for answers
+// that must cost the same as a real check (a locked account, say).
+func (s *Service) DummyVerify(pw string) { s.hasher.DummyVerify(pw) }

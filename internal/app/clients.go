@@ -1,0 +1,23 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/rampart-sec/rampart/internal/store"
+)
+
+// DeleteClient revokes every access token issued to the client, then deletes
+// it with its authorization codes and refresh tokens. Revoking first means a
+// failure half-way leaves the client unable to use old tokens, never the reverse.
+func (a *App) DeleteClient(ctx context.Context, id string) error {
+	if _, err := a.Store.Client(ctx, id); err != nil {
+		return err
+	}
+	now := time.Now()
+	life := max(a.Config.Issuer.AccessTokenTTL, a.Config.Issuer.IDTokenTTL) + time.Minute
+	if err := a.Store.Revoke(ctx, store.Revocation{Kind: store.RevokedClient, Value: id, RevokedAt: now, ExpiresAt: now.Add(life)}); err != nil {
+		return err
+	}
+	return a.Store.DeleteClient(ctx, id)
+}
