@@ -63,7 +63,9 @@ func (d *denyList) denied(c *token.Claims) bool {
 			return true
 		}
 	}
-	if at, ok := d.entries[denyKey{store.RevokedClient, c.ClientID}]; ok && !c.IssuedAt.After(at) {
+	// A deleted client's tokens are all void, even one minted by a node whose
+	// client cache had not caught up yet.
+	if _, ok := d.entries[denyKey{store.RevokedClient, c.ClientID}]; ok {
 		return true
 	}
 	if at, ok := d.entries[denyKey{store.RevokedUser, c.Subject}]; ok && !c.IssuedAt.After(at) {

@@ -35,7 +35,9 @@ func (s *idTokenSigner) Generate(_ context.Context, claims jwt.MapClaims, _ jwt.
 func (s *idTokenSigner) Validate(context.Context, string) (string, error) { return "", errIDTokenHint }
 
 // Decode implements jwt.Signer (id_token_hint): refused.
-func (s *idTokenSigner) Decode(context.Context, string) (*jwt.Token, error) { return nil, errIDTokenHint }
+func (s *idTokenSigner) Decode(context.Context, string) (*jwt.Token, error) {
+	return nil, errIDTokenHint
+}
 
 // Hash implements jwt.Signer: SHA-256, for at_hash and c_hash.
 func (s *idTokenSigner) Hash(_ context.Context, in []byte) ([]byte, error) {

@@ -166,4 +166,3 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		}
 	})
 }
-

@@ -33,7 +33,10 @@ var ctx = context.Background()
 // testWriter sends the server log to the test log.
 type testWriter struct{ t testing.TB }
 
-func (w testWriter) Write(p []byte) (int, error) { w.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
 
 const pw = "correct horse battery staple"
 
@@ -46,7 +49,7 @@ type env struct {
 	srv     *oauth.Server
 }
 
-func newEnv(t *testing.T, dbURL string) *env {
+func newEnv(t testing.TB, dbURL string) *env {
 	t.Helper()
 	st := storetest.Open(t, dbURL)
 	master := make([]byte, 32)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/ory/fosite"
@@ -58,21 +59,71 @@ type Storage struct {
 	tokens  *accessTokenStrategy
 	revoked *denyList
 	now     func() time.Time
+	clients clientCache
+}
+
+// clientCacheTTL bounds how long a node may use a client registration it
+// read: a deleted client or a rotated secret stops working everywhere within it.
+const clientCacheTTL = 2 * time.Second
+
+const clientCacheMax = 10000
+
+// clientCache keeps recently read clients so that issuing and introspecting
+// tokens does not read the database each time.
+type clientCache struct {
+	mu sync.Mutex
+	m  map[string]cachedClient
+}
+
+type cachedClient struct {
+	c  fosite.Client
+	at time.Time
+}
+
+func (cc *clientCache) get(id string, now time.Time) (fosite.Client, bool) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	e, ok := cc.m[id]
+	if !ok || now.Sub(e.at) > clientCacheTTL || now.Before(e.at) {
+		return nil, false
+	}
+	return e.c, true
+}
+
+func (cc *clientCache) put(id string, c fosite.Client, now time.Time) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.m == nil || len(cc.m) >= clientCacheMax {
+		cc.m = make(map[string]cachedClient)
+	}
+	cc.m[id] = cachedClient{c: c, at: now}
 }
 
 // GetClient implements fosite.ClientManager.
 func (s *Storage) GetClient(ctx context.Context, id string) (fosite.Client, error) {
+	now := s.now()
+	if c, ok := s.clients.get(id, now); ok {
+		return c, nil
+	}
+	var fc fosite.Client
 	if id == FirstPartyClientID {
-		return s.firstPartyClient(ctx, s.tokens.defaultAudience)
+		c, err := s.firstPartyClient(ctx, s.tokens.defaultAudience)
+		if err != nil {
+			return nil, err
+		}
+		fc = c
+	} else {
+		c, err := s.st.Client(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fosite.ErrNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		fc = fositeClient(c)
 	}
-	c, err := s.st.Client(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, fosite.ErrNotFound
-	}
-	if err != nil {
-		return nil, err
-	}
-	return fositeClient(c), nil
+	s.clients.put(id, fc, now)
+	return fc, nil
 }
 
 // ClientAssertionJWTValid implements fosite.ClientManager; client assertions
@@ -248,7 +299,9 @@ func (s *Storage) RevokeAccessToken(ctx context.Context, requestID string) error
 
 // CreateAccessTokenSession implements oauth2.AccessTokenStorage. Access
 // tokens are self-contained JWTs: nothing is written.
-func (s *Storage) CreateAccessTokenSession(context.Context, string, fosite.Requester) error { return nil }
+func (s *Storage) CreateAccessTokenSession(context.Context, string, fosite.Requester) error {
+	return nil
+}
 
 // GetAccessTokenSession implements oauth2.AccessTokenStorage. The "signature"
 // of a rampart access token is the token itself, so the request is rebuilt

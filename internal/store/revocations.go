@@ -9,7 +9,7 @@ import (
 const (
 	RevokedToken  = "jti"     // one access token
 	RevokedFamily = "family"  // every token of one grant (refresh family)
-	RevokedClient = "client"  // every token issued to a client before RevokedAt
+	RevokedClient = "client"  // every token issued to a (deleted) client
 	RevokedUser   = "subject" // every token issued to a subject before RevokedAt
 )
 
