@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -63,7 +64,10 @@ type server struct {
 // startServe runs `rampart serve` and waits for its "listening" log line.
 func startServe(t *testing.T, dataDir string, extra []string, args ...string) *server {
 	t.Helper()
-	cmd := command(t, dataDir, extra, append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)...)
+	if !slices.Contains(args, "--listen") {
+		args = append(args, "--listen", "127.0.0.1:0")
+	}
+	cmd := command(t, dataDir, extra, append([]string{"serve"}, args...)...)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
