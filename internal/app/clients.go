@@ -21,3 +21,22 @@ func (a *App) DeleteClient(ctx context.Context, id string) error {
 	}
 	return a.Store.DeleteClient(ctx, id)
 }
+
+// DisableUser disables a user and ends every grant they hold: their refresh
+// tokens are spent and their access tokens go on the deny-list.
+func (a *App) DisableUser(ctx context.Context, username string) error {
+	u, err := a.Store.User(ctx, username)
+	if err != nil {
+		return err
+	}
+	if err := a.Store.SetUserDisabled(ctx, username, true); err != nil {
+		return err
+	}
+	now := time.Now()
+	life := max(a.Config.Issuer.AccessTokenTTL, a.Config.Issuer.IDTokenTTL) + time.Minute
+	if err := a.Store.Revoke(ctx, store.Revocation{Kind: store.RevokedUser, Value: u.ID, RevokedAt: now, ExpiresAt: now.Add(life)}); err != nil {
+		return err
+	}
+	_, err = a.Store.DeactivateSubjectGrants(ctx, u.ID)
+	return err
+}

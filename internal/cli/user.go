@@ -176,14 +176,20 @@ func newUserShowCmd(s *streams) *cobra.Command {
 func newUserDisableCmd(s *streams, disable bool) *cobra.Command {
 	use, short, done := "enable USERNAME", "Re-enable a disabled user", "enabled"
 	if disable {
-		use, short, done = "disable USERNAME", "Disable a user: logins and their API keys stop working", "disabled"
+		use, short, done = "disable USERNAME", "Disable a user: logins, API keys and issued tokens stop working", "disabled"
 	}
 	return &cobra.Command{
 		Use:   use,
 		Short: short,
 		Args:  exactArgs(1),
 		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, args []string) error {
-			if err := a.Store.SetUserDisabled(ctx, args[0], disable); err != nil {
+			var err error
+			if disable {
+				err = a.DisableUser(ctx, args[0])
+			} else {
+				err = a.Store.SetUserDisabled(ctx, args[0], false)
+			}
+			if err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "%s user %s\n", done, args[0])

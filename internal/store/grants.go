@@ -95,3 +95,14 @@ func (s *Store) DeleteExpiredGrants(ctx context.Context, t time.Time) (int, erro
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// DeactivateSubjectGrants spends every active grant held for subject (a
+// disabled user's refresh tokens) and returns how many.
+func (s *Store) DeactivateSubjectGrants(ctx context.Context, subject string) (int, error) {
+	res, err := s.exec(ctx, s.db, "UPDATE oauth_sessions SET active = ? WHERE subject = ? AND active = ?", false, subject, true)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2/clientcredentials"
@@ -94,4 +95,74 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// Disabling a user with the CLI ends their live session on a running server:
+// the access token stops introspecting as active and the refresh token dies.
+func TestDisableUserRevokesTokens(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	env := []string{"RAMPART_ISSUER_URL=http://" + addr}
+	add := command(t, dir, env, "user", "add", "alice", "--password-stdin")
+	add.Stdin = strings.NewReader("correct horse battery staple")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	out, err := command(t, dir, env, "client", "create", "--name", "rs", "--grant", "client_credentials", "--json").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rs struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	json.Unmarshal(out, &rs)
+	s := startServe(t, dir, env, "--listen", addr)
+
+	req, _ := http.NewRequest("POST", s.url+"/auth/login", strings.NewReader(`{"username":"alice","password":"correct horse battery staple"}`))
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("login: %v %v", resp, err)
+	}
+	var tok map[string]any
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+
+	introspect := func() any {
+		req, _ := http.NewRequest("POST", s.url+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok["access_token"].(string)}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.SetBasicAuth(rs.ClientID, rs.ClientSecret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return m["active"]
+	}
+	if introspect() != true {
+		t.Fatal("fresh login token is not active")
+	}
+	if out, err := command(t, dir, env, "user", "disable", "alice").CombinedOutput(); err != nil {
+		t.Fatalf("user disable: %v\n%s", err, out)
+	}
+	// The server reloads its revocation list every 2s.
+	deadline := time.Now().Add(6 * time.Second)
+	for introspect() != false {
+		if time.Now().After(deadline) {
+			t.Fatal("a disabled user's access token is still active after 6s")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}, "client_id": {"rampart"}}
+	resp, err = http.PostForm(s.url+"/oauth2/token", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 400 {
+		t.Fatalf("refresh after disable: %d", resp.StatusCode)
+	}
 }
