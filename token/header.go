@@ -23,6 +23,10 @@ const (
 	TypeJWT = "JWT"
 )
 
+// maxHeaderParams bounds the header parameters besides alg, kid and typ
+// that Verify reads; real headers have none or one or two (x5t, cty).
+const maxHeaderParams = 8
+
 // header is what Verify reads from the JOSE header before parsing.
 type header struct {
 	alg, kid, typ string
@@ -168,9 +172,12 @@ func parseHeader(seg string) (*header, error) {
 			if forbiddenHeader(n) {
 				return reject(ErrForbiddenHeader, "header parameter %q is not accepted", n)
 			}
+			if len(others) == maxHeaderParams {
+				return reject(ErrMalformed, "header has more than %d parameters", maxHeaderParams)
+			}
 			for _, o := range others {
 				if o == n {
-					return reject(ErrMalformed, "duplicate header parameter %q", n)
+					return reject(ErrMalformed, "duplicate header parameter %s", quoteShort(n))
 				}
 			}
 			others = append(others, n)

@@ -197,6 +197,7 @@ func hostileTokens(t testing.TB, f *fixture) []hostileCase {
 	add("header with two algs", signed(`{"alg":"HS256","alg":"ES256","kid":"`+es.ID+`","typ":"at+jwt"}`, pay), ErrMalformed)
 	add("header with two unknown members", signed(`{"alg":"ES256","kid":"`+es.ID+`","typ":"at+jwt","x":1,"x":2}`, pay), ErrMalformed)
 	add("header with invalid UTF-8", signed("{\"alg\":\"ES256\",\"kid\":\""+es.ID+"\",\"typ\":\"at+jwt\",\"x\":\"\xff\"}", pay), ErrMalformed)
+	add("header with many parameters", signed(`{"alg":"ES256","kid":"`+es.ID+`","typ":"at+jwt","a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7,"h":8,"i":9}`, pay), ErrMalformed)
 	add("header with trailing data", signed(`{"alg":"ES256","kid":"`+es.ID+`","typ":"at+jwt"} {}`, pay), ErrMalformed)
 	add("payload is a JSON array", signed(hdr, `[]`), ErrMalformed)
 	add("payload is null", signed(hdr, `null`), ErrMalformed)

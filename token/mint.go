@@ -93,10 +93,10 @@ func (m *Minter) Mint(c Claims, ttl time.Duration) (string, Claims, error) {
 	}
 	at := m.now()
 	key, retireAt, err := m.signingKey(at)
-	now := floorSecond(at) // JWT times are whole seconds
 	if err != nil {
 		return "", Claims{}, err
 	}
+	now := floorSecond(at) // JWT times are whole seconds
 	jti, err := m.newID()
 	if err != nil {
 		return "", Claims{}, err
@@ -120,6 +120,9 @@ func (m *Minter) Mint(c Claims, ttl time.Duration) (string, Claims, error) {
 // checkAccessClaims enforces Mint's rules on the caller's claims.
 func (m *Minter) checkAccessClaims(c *Claims, ttl time.Duration) error {
 	var errs []error
+	if m.issuer == "" {
+		errs = append(errs, errors.New("the minter has no issuer"))
+	}
 	if ttl <= 0 {
 		errs = append(errs, fmt.Errorf("ttl %s is not positive", ttl))
 	}
@@ -221,6 +224,9 @@ func accessClaimsMap(c *Claims) jwt.MapClaims {
 func (m *Minter) MintJWT(typ string, claims map[string]any) (string, error) {
 	if typ == "" {
 		return "", fmt.Errorf("%w: typ is required", ErrInvalidClaims)
+	}
+	if m.issuer == "" {
+		return "", fmt.Errorf("%w: the minter has no issuer", ErrInvalidClaims)
 	}
 	if normalizeType(typ) == TypeAccessToken {
 		return "", fmt.Errorf("%w: typ %q is reserved for Mint", ErrInvalidClaims, typ)

@@ -160,6 +160,14 @@ func TestMintRefusesBadClaims(t *testing.T) {
 			}
 		})
 	}
+	// A minter without an issuer signs nothing.
+	noIss := NewMinter(func() *KeySet { return f.set }, "", WithClock(clockAt(t0)))
+	if _, _, err := noIss.Mint(accessClaims(), time.Minute); !errors.Is(err, ErrInvalidClaims) {
+		t.Errorf("Mint without issuer: %v", err)
+	}
+	if _, err := noIss.MintJWT(TypeJWT, map[string]any{"exp": t0.Unix()}); !errors.Is(err, ErrInvalidClaims) {
+		t.Errorf("MintJWT without issuer: %v", err)
+	}
 	// An unmarshalable extra value fails cleanly.
 	c := accessClaims()
 	c.Extra = map[string]any{"ch": make(chan int)}
