@@ -166,3 +166,41 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 		}
 	})
 }
+
+// Revoking a refresh token (RFC 7009) ends its whole grant: the refresh token
+// and every access token issued under it.
+func TestRevokeRefreshTokenRevokesTheGrant(t *testing.T) {
+	databases(t, func(t *testing.T, e *env) {
+		if _, err := e.ids.CreateUser(ctx, "alice", pw, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, body := login(t, e, mustJSON(map[string]string{"username": "alice", "password": pw}), "", "")
+		at, rt := body["access_token"].(string), body["refresh_token"].(string)
+		resp, b := postForm(t, e.url+"/oauth2/revoke", url.Values{"token": {rt}, "token_type_hint": {"refresh_token"}, "client_id": {oauth.FirstPartyClientID}}, "", "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("revoke: %d %v", resp.StatusCode, b)
+		}
+		resp, b = postForm(t, e.url+"/oauth2/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {rt}, "client_id": {oauth.FirstPartyClientID}}, "", "")
+		if resp.StatusCode != 400 || b["error"] != "invalid_grant" {
+			t.Fatalf("refresh after revocation: %d %v", resp.StatusCode, b)
+		}
+		rs, rsSecret, _ := e.clients.Create(ctx, oauth.ClientSpec{Name: "rs", GrantTypes: []string{"client_credentials"}})
+		if _, intro := postForm(t, e.url+"/oauth2/introspect", url.Values{"token": {at}}, rs.ID, rsSecret); intro["active"] != false {
+			t.Fatalf("access token of a revoked grant: %v", intro)
+		}
+	})
+}
+
+// A client cannot revoke another client's tokens (RFC 7009 §2.1).
+func TestRevokeOnlyOwnTokens(t *testing.T) {
+	e := newEnv(t, "sqlite://"+t.TempDir()+"/r.db")
+	a, aSecret, _ := e.clients.Create(ctx, oauth.ClientSpec{Name: "a", GrantTypes: []string{"client_credentials"}})
+	b, bSecret, _ := e.clients.Create(ctx, oauth.ClientSpec{Name: "b", GrantTypes: []string{"client_credentials"}})
+	_, tok := postForm(t, e.url+"/oauth2/token", url.Values{"grant_type": {"client_credentials"}}, a.ID, aSecret)
+	at := tok["access_token"].(string)
+	resp, _ := postForm(t, e.url+"/oauth2/revoke", url.Values{"token": {at}}, b.ID, bSecret)
+	_, intro := postForm(t, e.url+"/oauth2/introspect", url.Values{"token": {at}}, a.ID, aSecret)
+	if intro["active"] != true {
+		t.Fatalf("client b revoked client a's token (revoke answered %d)", resp.StatusCode)
+	}
+}
