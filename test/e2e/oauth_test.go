@@ -84,6 +84,49 @@ func TestOAuthAgainstTheBinary(t *testing.T) {
 		if out, err := command(t, dir, env, "keys", "rotate").CombinedOutput(); err != nil {
 			t.Fatalf("keys rotate: %v\n%s", err, out)
 		}
+		// Deleting the client with the CLI voids its live tokens on the running server.
+		out, err = command(t, dir, env, "client", "create", "--name", "rs", "--grant", "client_credentials", "--json").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rs struct {
+			ClientID     string `json:"client_id"`
+			ClientSecret string `json:"client_secret"`
+		}
+		json.Unmarshal(out, &rs)
+		tok2, err := cc.Token(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		active := func() any {
+			req, _ := http.NewRequest("POST", s.url+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok2.AccessToken}}.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.SetBasicAuth(rs.ClientID, rs.ClientSecret)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var m map[string]any
+			json.NewDecoder(resp.Body).Decode(&m)
+			return m["active"]
+		}
+		if active() != true {
+			t.Fatal("second token not active")
+		}
+		if out, err := command(t, dir, env, "client", "delete", c.ClientID).CombinedOutput(); err != nil {
+			t.Fatalf("client delete: %v\n%s", err, out)
+		}
+		deadline := time.Now().Add(6 * time.Second)
+		for active() != false {
+			if time.Now().After(deadline) {
+				t.Fatal("a deleted client's token is still active after 6s")
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		if _, err := cc.Token(ctx); err == nil {
+			t.Fatal("a deleted client still gets tokens")
+		}
 	})
 }
 
