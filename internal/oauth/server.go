@@ -207,6 +207,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /userinfo", s.handleUserinfo)
 	mux.HandleFunc("POST /userinfo", s.handleUserinfo)
 	mux.HandleFunc("POST /auth/login", s.handleLogin)
+	s.authorizeRoutes(mux)
 }
 
 func trimSlash(s string) string { return strings.TrimRight(s, "/") }

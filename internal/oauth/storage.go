@@ -229,10 +229,11 @@ func (s *Storage) GetPKCERequestSession(ctx context.Context, sig string, session
 	return s.load(ctx, store.GrantPKCE, sig, session, fosite.ErrNotFound)
 }
 
-// DeletePKCERequestSession implements pkce.PKCERequestStorage.
-func (s *Storage) DeletePKCERequestSession(ctx context.Context, sig string) error {
-	return s.st.DeleteGrant(ctx, store.GrantPKCE, sig)
-}
+// DeletePKCERequestSession implements pkce.PKCERequestStorage. It keeps the
+// challenge: fosite deletes it before comparing the verifier, so deleting it
+// here would let a second attempt redeem the code with no verifier at all (a
+// PKCE downgrade). The row expires with its code.
+func (s *Storage) DeletePKCERequestSession(context.Context, string) error { return nil }
 
 // CreateOpenIDConnectSession implements openid.OpenIDConnectRequestStorage.
 func (s *Storage) CreateOpenIDConnectSession(ctx context.Context, code string, r fosite.Requester) error {
