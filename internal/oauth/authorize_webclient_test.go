@@ -6,10 +6,8 @@ import (
 	"errors"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -19,50 +17,8 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/oauth"
-	"github.com/rampart-sec/rampart/internal/secrets"
-	"github.com/rampart-sec/rampart/internal/store/storetest"
-	"github.com/rampart-sec/rampart/password"
-	"github.com/rampart-sec/rampart/token"
 )
-
-// newEnvWith is newEnv with the server's Config and Deps adjusted by configure.
-func newEnvWith(t *testing.T, dbURL string, configure func(*oauth.Config, *oauth.Deps)) *env {
-	t.Helper()
-	st := storetest.Open(t, dbURL)
-	master := make([]byte, 32)
-	rand.Read(master)
-	ring, err := secrets.Open(ctx, st, st, master, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := password.NewHasher(password.DefaultParams(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.New(st, h, ring)
-	clients := oauth.NewClients(st, ring, rand.Reader)
-	hs := httptest.NewUnstartedServer(nil)
-	base := "http://" + hs.Listener.Addr().String()
-	cfg := oauth.Config{
-		Issuer: base, SigningAlg: token.ES256, AccessTokenTTL: 15 * time.Minute, RefreshTokenTTL: 24 * time.Hour,
-		IDTokenTTL: time.Hour, AuthorizationCodeTTL: time.Minute, KeyRotationOverlap: time.Hour,
-		Lockout: oauth.LockoutPolicy{MaxFailures: 3, Lockout: time.Minute, LockoutMax: time.Hour, Window: time.Hour},
-	}
-	deps := oauth.Deps{Store: st, Keyring: ring, Identity: ids, Clients: clients, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
-	configure(&cfg, &deps)
-	srv, err := oauth.New(ctx, cfg, deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	srv.Routes(mux)
-	hs.Config.Handler = mux
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return &env{url: base, st: st, ids: ids, clients: clients, srv: srv}
-}
 
 // clock is a settable clock for the server under test.
 type clock struct{ offset atomic.Int64 }

@@ -51,6 +51,12 @@ type env struct {
 
 func newEnv(t testing.TB, dbURL string) *env {
 	t.Helper()
+	return newEnvWith(t, dbURL, func(*oauth.Config, *oauth.Deps) {})
+}
+
+// newEnvWith is newEnv with the server's Config and Deps adjusted by configure.
+func newEnvWith(t testing.TB, dbURL string, configure func(*oauth.Config, *oauth.Deps)) *env {
+	t.Helper()
 	st := storetest.Open(t, dbURL)
 	master := make([]byte, 32)
 	rand.Read(master)
@@ -66,11 +72,14 @@ func newEnv(t testing.TB, dbURL string) *env {
 	clients := oauth.NewClients(st, ring, rand.Reader)
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
-	srv, err := oauth.New(ctx, oauth.Config{
+	cfg := oauth.Config{
 		Issuer: base, SigningAlg: token.ES256, AccessTokenTTL: 15 * time.Minute, RefreshTokenTTL: 24 * time.Hour,
 		IDTokenTTL: time.Hour, AuthorizationCodeTTL: time.Minute, KeyRotationOverlap: time.Hour,
 		Lockout: oauth.LockoutPolicy{MaxFailures: 3, Lockout: time.Minute, LockoutMax: time.Hour, Window: time.Hour},
-	}, oauth.Deps{Store: st, Keyring: ring, Identity: ids, Clients: clients, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))})
+	}
+	deps := oauth.Deps{Store: st, Keyring: ring, Identity: ids, Clients: clients, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
+	configure(&cfg, &deps)
+	srv, err := oauth.New(ctx, cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
