@@ -98,32 +98,13 @@ func TestOAuthAgainstTheBinary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		active := func() any {
-			req, _ := http.NewRequest("POST", s.url+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok2.AccessToken}}.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.SetBasicAuth(rs.ClientID, rs.ClientSecret)
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer resp.Body.Close()
-			var m map[string]any
-			json.NewDecoder(resp.Body).Decode(&m)
-			return m["active"]
-		}
-		if active() != true {
+		if introspect(t, s.url, tok2.AccessToken, rs.ClientID, rs.ClientSecret) != true {
 			t.Fatal("second token not active")
 		}
 		if out, err := command(t, dir, env, "client", "delete", c.ClientID).CombinedOutput(); err != nil {
 			t.Fatalf("client delete: %v\n%s", err, out)
 		}
-		deadline := time.Now().Add(6 * time.Second)
-		for active() != false {
-			if time.Now().After(deadline) {
-				t.Fatal("a deleted client's token is still active after 6s")
-			}
-			time.Sleep(200 * time.Millisecond)
-		}
+		waitInactive(t, s.url, tok2.AccessToken, rs.ClientID, rs.ClientSecret, "a deleted client's token")
 		if _, err := cc.Token(ctx); err == nil {
 			t.Fatal("a deleted client still gets tokens")
 		}
@@ -172,33 +153,14 @@ func TestDisableUserRevokesTokens(t *testing.T) {
 	json.NewDecoder(resp.Body).Decode(&tok)
 	resp.Body.Close()
 
-	introspect := func() any {
-		req, _ := http.NewRequest("POST", s.url+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok["access_token"].(string)}}.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.SetBasicAuth(rs.ClientID, rs.ClientSecret)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var m map[string]any
-		json.NewDecoder(resp.Body).Decode(&m)
-		return m["active"]
-	}
-	if introspect() != true {
+	at := tok["access_token"].(string)
+	if introspect(t, s.url, at, rs.ClientID, rs.ClientSecret) != true {
 		t.Fatal("fresh login token is not active")
 	}
 	if out, err := command(t, dir, env, "user", "disable", "alice").CombinedOutput(); err != nil {
 		t.Fatalf("user disable: %v\n%s", err, out)
 	}
-	// The server reloads its revocation list every 2s.
-	deadline := time.Now().Add(6 * time.Second)
-	for introspect() != false {
-		if time.Now().After(deadline) {
-			t.Fatal("a disabled user's access token is still active after 6s")
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+	waitInactive(t, s.url, at, rs.ClientID, rs.ClientSecret, "a disabled user's access token")
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {tok["refresh_token"].(string)}, "client_id": {"rampart"}}
 	resp, err = http.PostForm(s.url+"/oauth2/token", form)
 	if err != nil {
@@ -207,5 +169,34 @@ func TestDisableUserRevokesTokens(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 400 {
 		t.Fatalf("refresh after disable: %d", resp.StatusCode)
+	}
+}
+
+// introspect returns the "active" member of the server's introspection of tok.
+func introspect(t *testing.T, base, tok, clientID, secret string) any {
+	t.Helper()
+	req, _ := http.NewRequest("POST", base+"/oauth2/introspect", strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(clientID, secret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	json.NewDecoder(resp.Body).Decode(&m)
+	return m["active"]
+}
+
+// waitInactive waits (up to 6s: nodes reload the revocation list every 2s)
+// for tok to introspect as inactive.
+func waitInactive(t *testing.T, base, tok, clientID, secret, what string) {
+	t.Helper()
+	deadline := time.Now().Add(6 * time.Second)
+	for introspect(t, base, tok, clientID, secret) != false {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s is still active after 6s", what)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
