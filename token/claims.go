@@ -1,6 +1,7 @@
 package token
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -80,21 +81,16 @@ func reservedClaim(name string) bool {
 	return false
 }
 
-// wireClaims is the golang-jwt view of a token's claims: it decodes the
-// payload with exact member names (duplicates refused) and implements
-// jwt.Claims and jwt.ClaimsValidator for the parser's checks. It also
-// carries the key and header seen before parsing, for the key function.
+// wireClaims is a token's payload as Verify reads it: it decodes the JSON
+// with exact member names (duplicates refused) and implements jwt.Claims and
+// jwt.ClaimsValidator for golang-jwt's claim validator.
 type wireClaims struct {
 	c                  Claims
 	exp, iat, nbf      jwt.NumericDate
 	hasExp, hasIat     bool
 	hasNbf             bool
 	requireAccessToken bool // RFC 9068 required claims apply
-	requireAudience    bool // aud must be present (the parser does not check it)
-	decoded            bool // UnmarshalJSON ran (encoding/json skips it for null)
-
-	key *Key    // the key kid named, found before parsing
-	hdr *header // the header as read before parsing
+	requireAudience    bool // aud must be present (the validator does not check it)
 }
 
 // Bits marking which registered claims were seen, for duplicate detection.
@@ -111,12 +107,27 @@ const (
 	seenRoles
 )
 
-// UnmarshalJSON decodes the payload. encoding/json has already checked that
-// data is valid JSON; this refuses invalid UTF-8 (which encoding/json would
-// quietly replace), anything but an object, duplicate member
-// names (RFC 7519 §4 allows refusing them, and it removes any doubt about
-// which value was signed), and registered claims of the wrong JSON type,
-// null included.
+// decodeSegment decodes a token's payload segment, whose base64url
+// splitCompact has already found canonical: the bytes must be valid JSON
+// (json.Valid, as encoding/json would check before UnmarshalJSON) and then
+// pass UnmarshalJSON.
+func (w *wireClaims) decodeSegment(seg string) error {
+	b, err := base64.RawURLEncoding.DecodeString(seg)
+	if err != nil {
+		return reject(ErrMalformed, "payload is not base64url")
+	}
+	if !json.Valid(b) {
+		return reject(ErrMalformed, "payload is not JSON")
+	}
+	return w.UnmarshalJSON(b)
+}
+
+// UnmarshalJSON decodes the payload. data must be valid JSON (decodeSegment
+// and encoding/json check that first); this refuses invalid UTF-8 (which
+// encoding/json would quietly replace), anything but an object, duplicate
+// member names (RFC 7519 §4 allows refusing them, and it removes any doubt
+// about which value was signed), and registered claims of the wrong JSON
+// type, null included.
 func (w *wireClaims) UnmarshalJSON(data []byte) error {
 	if !utf8.Valid(data) {
 		return reject(ErrMalformed, "payload is not UTF-8")
@@ -183,7 +194,6 @@ func (w *wireClaims) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return reject(ErrMalformed, "payload: %v", err)
 	}
-	w.decoded = true
 	return nil
 }
 
@@ -236,9 +246,9 @@ func (w *wireClaims) GetSubject() (string, error) { return w.c.Subject, nil }
 // GetAudience implements jwt.Claims.
 func (w *wireClaims) GetAudience() (jwt.ClaimStrings, error) { return w.c.Audience, nil }
 
-// Validate implements jwt.ClaimsValidator: a present aud when the parser
+// Validate implements jwt.ClaimsValidator: a present aud when the validator
 // does not check it (VerifyOptions.AnyAudience), and the claims RFC 9068
-// §2.2 makes required for access tokens, on top of the parser's exp, nbf,
+// §2.2 makes required for access tokens, on top of the validator's exp, nbf,
 // iat, iss and aud checks.
 func (w *wireClaims) Validate() error {
 	if w.requireAudience && !slices.ContainsFunc(w.c.Audience, func(a string) bool { return a != "" }) {

@@ -35,6 +35,8 @@
 // refusing them or taking the last; golang-jwt's encoding/json takes the
 // last, and would also match claim names case-insensitively when decoding
 // into a struct, so the claims type here decodes the payload itself).
-// golang-jwt still decodes the header into a map; Verify checks that map
-// agrees with its own reading before any key is used.
+// Verify decodes the header and the payload once each, with that reader,
+// and does not use golang-jwt's Parser: golang-jwt checks the signature
+// (SigningMethod.Verify of the key's algorithm) and the registered claims
+// (jwt.Validator), over the values this package read.
 package token

@@ -27,11 +27,11 @@ const (
 // that Verify reads; real headers have none or one or two (x5t, cty).
 const maxHeaderParams = 8
 
-// header is what Verify reads from the JOSE header before parsing.
+// header is what Verify reads from the JOSE header: the only decoding of
+// it, so the values checked are the values used.
 type header struct {
 	alg, kid, typ string
 	hasTyp        bool
-	members       int // number of distinct member names
 }
 
 // Bits marking which header parameters were seen.
@@ -181,7 +181,6 @@ func parseHeader(seg string) (*header, error) {
 				}
 			}
 			others = append(others, n)
-			h.members++
 			return nil
 		}
 		if err != nil {
@@ -191,7 +190,6 @@ func parseHeader(seg string) (*header, error) {
 			return reject(ErrMalformed, "duplicate header parameter %q", name)
 		}
 		seen |= bit
-		h.members++
 		return nil
 	})
 	if err != nil {

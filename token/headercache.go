@@ -16,8 +16,8 @@ const maxCachedHeaders = 32
 // header once instead of once per token. Only headers of tokens that passed
 // every check are added, so input that does not verify can neither fill nor
 // poison it; when full it starts over. A cached header is still checked
-// against the Verifier's policy and against golang-jwt's own decoding on
-// every call. Reads take no lock.
+// against the Verifier's policy and the key kid names on every call. Reads
+// take no lock.
 type headerCache struct {
 	mu sync.Mutex // serialises writers
 	m  atomic.Pointer[map[string]*header]

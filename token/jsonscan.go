@@ -12,10 +12,11 @@ import (
 // This file walks the top level of a JSON object without reflection, so that
 // claims and headers are read with exact (case-sensitive) member names,
 // duplicate names can be refused, and the hot path allocates little.
-// encoding/json does the validation: every caller either receives bytes that
-// encoding/json has already checked (UnmarshalJSON) or calls json.Valid
-// first. The walker still bounds-checks every index, so invalid input yields
-// an error, never a panic.
+// encoding/json does the validation: every caller calls json.Valid first
+// (parseHeader, wireClaims.decodeSegment) or receives bytes encoding/json
+// has already checked (UnmarshalJSON called by encoding/json). The walker
+// still bounds-checks every index, so invalid input yields an error, never
+// a panic.
 
 // Errors of the walker and the value decoders.
 var (

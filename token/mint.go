@@ -110,7 +110,7 @@ func (m *Minter) Mint(c Claims, ttl time.Duration) (string, Claims, error) {
 			return "", Claims{}, fmt.Errorf("%w: key %q retires at %s", ErrNoSigningKey, key.ID, stamp(retireAt))
 		}
 	}
-	raw, err := sign(key, TypeAccessToken, accessClaimsMap(&c))
+	raw, err := sign(key, TypeAccessToken, accessPayloadOf(&c))
 	if err != nil {
 		return "", Claims{}, err
 	}
@@ -187,7 +187,48 @@ func validScopeToken(s string) bool {
 	return true
 }
 
-// accessClaimsMap lays out the payload of an access token.
+// accessPayload is the payload of an access token without Extra claims.
+// Its fields are in the sorted order encoding/json gives a map's keys, so it
+// encodes to exactly the bytes accessClaimsMap would, without a map.
+type accessPayload struct {
+	Audience  any      `json:"aud"` // a string, or []string for several
+	ClientID  string   `json:"client_id"`
+	ExpiresAt int64    `json:"exp"`
+	IssuedAt  int64    `json:"iat"`
+	Issuer    string   `json:"iss"`
+	ID        string   `json:"jti"`
+	NotBefore int64    `json:"nbf"`
+	Roles     []string `json:"roles,omitempty"`
+	Scope     string   `json:"scope,omitempty"`
+	Subject   string   `json:"sub"`
+}
+
+// accessPayloadOf returns the payload of an access token for json.Marshal:
+// an accessPayload, or accessClaimsMap when there are Extra claims to merge.
+func accessPayloadOf(c *Claims) any {
+	if len(c.Extra) > 0 {
+		return accessClaimsMap(c)
+	}
+	p := &accessPayload{
+		ClientID:  c.ClientID,
+		ExpiresAt: c.ExpiresAt.Unix(),
+		IssuedAt:  c.IssuedAt.Unix(),
+		Issuer:    c.Issuer,
+		ID:        c.ID,
+		NotBefore: c.NotBefore.Unix(),
+		Roles:     c.Roles,
+		Scope:     strings.Join(c.Scopes, " "),
+		Subject:   c.Subject,
+	}
+	if len(c.Audience) == 1 {
+		p.Audience = c.Audience[0]
+	} else {
+		p.Audience = c.Audience
+	}
+	return p
+}
+
+// accessClaimsMap lays out the payload of an access token as a map.
 func accessClaimsMap(c *Claims) jwt.MapClaims {
 	mc := make(jwt.MapClaims, len(c.Extra)+10)
 	maps.Copy(mc, c.Extra)
@@ -290,8 +331,24 @@ func signingMethod(alg Alg) jwt.SigningMethod {
 	return nil
 }
 
-// sign produces a compact JWS with header {alg, kid, typ}.
-func sign(key *Key, typ string, claims jwt.MapClaims) (string, error) {
+// maxSignatureSize is the signature size sign reserves room for: RSA-4096's.
+// A larger signature only costs sign one more allocation.
+const maxSignatureSize = 512
+
+// jwsHeader is the JOSE header of every token minted here. Its fields are
+// in sorted order, so it encodes exactly as golang-jwt encodes the same
+// header held in a map.
+type jwsHeader struct {
+	Alg string `json:"alg"`
+	Kid string `json:"kid"`
+	Typ string `json:"typ"`
+}
+
+// sign produces a compact JWS with header {alg, kid, typ} whose payload is
+// claims encoded by encoding/json (a jwt.MapClaims, or a struct that encodes
+// the same way). golang-jwt signs; this builds the compact serialization
+// itself, as jwt.Token.SignedString would, without the header map.
+func sign(key *Key, typ string, claims any) (string, error) {
 	if key.Private == nil {
 		return "", fmt.Errorf("signing with key %q: %w", key.ID, ErrNoPrivateKey)
 	}
@@ -299,15 +356,27 @@ func sign(key *Key, typ string, claims jwt.MapClaims) (string, error) {
 	if method == nil {
 		return "", fmt.Errorf("signing with key %q: %w: %q", key.ID, ErrUnsupportedAlg, key.Alg)
 	}
-	t := jwt.NewWithClaims(method, claims)
-	t.Header["kid"] = key.ID
-	t.Header["typ"] = typ
-	raw, err := t.SignedString(key.Private)
+	hdr, err := json.Marshal(jwsHeader{Alg: method.Alg(), Kid: key.ID, Typ: typ})
 	if err != nil {
 		return "", fmt.Errorf("signing with key %q: %w", key.ID, err)
 	}
-	if len(raw) > MaxTokenSize {
-		return "", fmt.Errorf("%w: token is %d bytes, limit is %d", ErrInvalidClaims, len(raw), MaxTokenSize)
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", fmt.Errorf("signing with key %q: %w", key.ID, err)
 	}
-	return raw, nil
+	enc := base64.RawURLEncoding
+	buf := make([]byte, 0, enc.EncodedLen(len(hdr))+enc.EncodedLen(len(payload))+2+enc.EncodedLen(maxSignatureSize))
+	buf = enc.AppendEncode(buf, hdr)
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, payload)
+	sig, err := method.Sign(string(buf), key.Private)
+	if err != nil {
+		return "", fmt.Errorf("signing with key %q: %w", key.ID, err)
+	}
+	buf = append(buf, '.')
+	buf = enc.AppendEncode(buf, sig)
+	if len(buf) > MaxTokenSize {
+		return "", fmt.Errorf("%w: token is %d bytes, limit is %d", ErrInvalidClaims, len(buf), MaxTokenSize)
+	}
+	return string(buf), nil
 }

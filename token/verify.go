@@ -1,6 +1,7 @@
 package token
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -52,11 +53,10 @@ type VerifyOptions struct {
 // configuration is fixed at construction; it is safe for concurrent use.
 type Verifier struct {
 	keys        func(kid string) (*Key, bool)
-	typ         string // normalized expected typ
-	accessToken bool   // typ is at+jwt: RFC 9068 required claims apply
-	anyAudience bool   // VerifyOptions.AnyAudience: aud must only be present
-	parsers     [3]*jwt.Parser
-	keyFunc     jwt.Keyfunc // bound once, so Verify does not allocate it
+	typ         string         // normalized expected typ
+	accessToken bool           // typ is at+jwt: RFC 9068 required claims apply
+	anyAudience bool           // VerifyOptions.AnyAudience: aud must only be present
+	validator   *jwt.Validator // iss, aud, exp (required), nbf, iat, leeway, clock
 	headers     headerCache
 }
 
@@ -67,8 +67,9 @@ type Verifier struct {
 // The rules, from RFC 8725 and RFC 9068:
 //   - the algorithm is the one of the key kid names; the header alg must
 //     equal it exactly, so "none", HMAC (and with it every key-confusion
-//     attack), and any algorithm swap are refused; the golang-jwt parser
-//     used for each key is pinned to that one algorithm as well;
+//     attack), and any algorithm swap are refused; the signature is checked
+//     by golang-jwt's SigningMethod for the key's algorithm, never by one
+//     the header chooses;
 //   - kid is required; jku, x5u, jwk, x5c, crit and b64 headers are refused;
 //   - typ must match VerifyOptions.Type;
 //   - exp is required, and exp, nbf and iat are checked with the leeway;
@@ -77,6 +78,15 @@ type Verifier struct {
 //   - tokens over MaxTokenSize bytes, with non-canonical base64url, invalid
 //     UTF-8, duplicate header or claim names, or registered claims of the
 //     wrong JSON type are refused as malformed.
+//
+// The header and the payload are each decoded exactly once, by this
+// package's strict reader (see the package doc), and the values it read are
+// the ones the checks, the key lookup and the returned Claims use: there is
+// no second decoding that could disagree. golang-jwt verifies the signature
+// (SigningMethod.Verify) and validates the registered claims (a
+// jwt.Validator built with WithIssuer, WithAudience unless AnyAudience,
+// WithExpirationRequired, WithIssuedAt, WithLeeway and WithTimeFunc); its
+// Parser, which would decode both segments again, is not used.
 func NewVerifier(keys func(kid string) (*Key, bool), opts VerifyOptions) (*Verifier, error) {
 	if keys == nil {
 		return nil, errors.New("token: new verifier: keys function is nil")
@@ -109,50 +119,39 @@ func NewVerifier(keys func(kid string) (*Key, bool), opts VerifyOptions) (*Verif
 	if now == nil {
 		now = time.Now
 	}
-	v := &Verifier{keys: keys, typ: typ, accessToken: typ == TypeAccessToken, anyAudience: opts.AnyAudience}
-	v.keyFunc = v.verificationKey
-	auds := slices.Clone(opts.Audiences)
-	for i, alg := range [...]Alg{ES256, RS256, EdDSA} {
-		popts := []jwt.ParserOption{
-			jwt.WithValidMethods([]string{string(alg)}),
-			jwt.WithIssuer(opts.Issuer),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(),
-			jwt.WithLeeway(leeway),
-			jwt.WithTimeFunc(now),
-		}
-		if !opts.AnyAudience {
-			popts = append(popts, jwt.WithAudience(auds...))
-		}
-		v.parsers[i] = jwt.NewParser(popts...)
+	vopts := []jwt.ParserOption{
+		jwt.WithIssuer(opts.Issuer),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithLeeway(leeway),
+		jwt.WithTimeFunc(now),
 	}
-	return v, nil
-}
-
-// parser returns the parser pinned to alg, or nil.
-func (v *Verifier) parser(alg Alg) *jwt.Parser {
-	switch alg {
-	case ES256:
-		return v.parsers[0]
-	case RS256:
-		return v.parsers[1]
-	case EdDSA:
-		return v.parsers[2]
+	if !opts.AnyAudience {
+		vopts = append(vopts, jwt.WithAudience(slices.Clone(opts.Audiences)...))
 	}
-	return nil
+	return &Verifier{
+		keys:        keys,
+		typ:         typ,
+		accessToken: typ == TypeAccessToken,
+		anyAudience: opts.AnyAudience,
+		validator:   jwt.NewValidator(vopts...),
+	}, nil
 }
 
 // Verify checks raw and returns its claims. Every error wraps
 // ErrInvalidToken and one reason sentinel (ErrExpired, ErrBadSignature, ...);
 // the message says why, for logs only: clients get a plain 401.
 //
-// The header is read and vetted first, so a token with a forbidden header,
-// an unacceptable alg or an unknown kid costs no signature check. Note that
-// an ECDSA signature (r, s) has a twin (r, n-s) that verifies too, so the
-// same claims may arrive under two token strings: key caches and replay
-// checks on jti, never on the raw token.
+// The checks run in this order: the token's shape and size; the header, and
+// the alg, typ and kid it names against this Verifier and the key kid finds
+// (so a token with a forbidden header, an unacceptable alg or an unknown kid
+// costs no signature check); the payload's syntax and claim types; the
+// signature; then the claims' values. Note that an ECDSA signature (r, s)
+// has a twin (r, n-s) that verifies too, so the same claims may arrive under
+// two token strings: key caches and replay checks on jti, never on the raw
+// token.
 func (v *Verifier) Verify(raw string) (*Claims, error) {
-	hdrEnd, _, err := splitCompact(raw)
+	hdrEnd, sigStart, err := splitCompact(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -183,12 +182,26 @@ func (v *Verifier) Verify(raw string) (*Claims, error) {
 	if string(key.Alg) != h.alg {
 		return nil, reject(ErrWrongAlgorithm, "alg %s, but key %q is %s", h.alg, key.ID, key.Alg)
 	}
-	p := v.parser(key.Alg)
-	if p == nil {
+	method := signingMethod(key.Alg) // pinned by the key, never by the header
+	if method == nil {
 		return nil, reject(ErrWrongAlgorithm, "key %q has unsupported algorithm %s", key.ID, quoteShort(string(key.Alg)))
 	}
-	w := &wireClaims{key: key, hdr: h, requireAccessToken: v.accessToken, requireAudience: v.anyAudience}
-	if _, err := p.ParseWithClaims(raw, w, v.keyFunc); err != nil {
+	w := &wireClaims{requireAccessToken: v.accessToken, requireAudience: v.anyAudience}
+	if err := w.decodeSegment(raw[hdrEnd+1 : sigStart-1]); err != nil {
+		return nil, err
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(raw[sigStart:])
+	if err != nil {
+		return nil, reject(ErrMalformed, "signature is not base64url")
+	}
+	if err := method.Verify(raw[:sigStart-1], sig, key.Public); err != nil {
+		return nil, &rejection{
+			reason: ErrBadSignature,
+			detail: "signature does not verify under key " + quoteShort(key.ID),
+			cause:  fmt.Errorf("%w: %w", jwt.ErrTokenSignatureInvalid, err),
+		}
+	}
+	if err := v.validator.Validate(w); err != nil {
 		return nil, classify(err, w)
 	}
 	if !cached {
@@ -197,59 +210,35 @@ func (v *Verifier) Verify(raw string) (*Claims, error) {
 	return &w.c, nil
 }
 
-// verificationKey is the golang-jwt key function. golang-jwt has decoded the
-// header a second time, into a map; it must agree with what Verify vetted,
-// so that nothing one decoder saw escapes the other.
-func (v *Verifier) verificationKey(t *jwt.Token) (any, error) {
-	w, ok := t.Claims.(*wireClaims)
-	if !ok || w.key == nil || w.hdr == nil {
-		return nil, reject(ErrMalformed, "internal: claims carry no key")
-	}
-	if !w.decoded {
-		return nil, reject(ErrMalformed, "payload is not a JSON object")
-	}
-	kid, _ := t.Header["kid"].(string)
-	alg, _ := t.Header["alg"].(string)
-	typ, _ := t.Header["typ"].(string)
-	if len(t.Header) != w.hdr.members || kid != w.key.ID || alg != string(w.key.Alg) ||
-		t.Method.Alg() != alg || typ != w.hdr.typ {
-		return nil, reject(ErrMalformed, "header decodes inconsistently")
-	}
-	return w.key.Public, nil
-}
-
-// classify turns a golang-jwt error into a rejection with one reason.
+// classify turns an error of the claims validator into a rejection with
+// one reason. golang-jwt joins every failed check into one error; the first
+// match below decides, and wireClaims.Validate returns rejections already.
 func classify(err error, w *wireClaims) error {
-	if errors.Is(err, jwt.ErrTokenInvalidClaims) {
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return reject(ErrExpired, "exp %s has passed", stamp(w.c.ExpiresAt))
+	case errors.Is(err, jwt.ErrTokenNotValidYet):
+		return reject(ErrNotYetValid, "nbf %s is in the future", stamp(w.c.NotBefore))
+	case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return reject(ErrNotYetValid, "iat %s is in the future", stamp(w.c.IssuedAt))
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return reject(ErrWrongIssuer, "iss %s is not ours", quoteShort(w.c.Issuer))
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return reject(ErrWrongAudience, "aud %s names none of ours", quoteShort(fmt.Sprint(w.c.Audience)))
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
 		switch {
-		case errors.Is(err, jwt.ErrTokenExpired):
-			return reject(ErrExpired, "exp %s has passed", stamp(w.c.ExpiresAt))
-		case errors.Is(err, jwt.ErrTokenNotValidYet):
-			return reject(ErrNotYetValid, "nbf %s is in the future", stamp(w.c.NotBefore))
-		case errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
-			return reject(ErrNotYetValid, "iat %s is in the future", stamp(w.c.IssuedAt))
-		case errors.Is(err, jwt.ErrTokenInvalidIssuer):
-			return reject(ErrWrongIssuer, "iss %s is not ours", quoteShort(w.c.Issuer))
-		case errors.Is(err, jwt.ErrTokenInvalidAudience):
-			return reject(ErrWrongAudience, "aud %s names none of ours", quoteShort(fmt.Sprint(w.c.Audience)))
-		case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
-			switch {
-			case !w.hasExp:
-				return reject(ErrMissingClaim, "token has no exp")
-			case w.c.Issuer == "":
-				return reject(ErrWrongIssuer, "token has no iss")
-			case len(w.c.Audience) == 0 || len(w.c.Audience) == 1 && w.c.Audience[0] == "":
-				return reject(ErrWrongAudience, "token has no aud")
-			}
+		case !w.hasExp:
+			return reject(ErrMissingClaim, "token has no exp")
+		case w.c.Issuer == "":
+			return reject(ErrWrongIssuer, "token has no iss")
+		case len(w.c.Audience) == 0 || len(w.c.Audience) == 1 && w.c.Audience[0] == "":
+			return reject(ErrWrongAudience, "token has no aud")
 		}
 	}
 	if r := (*rejection)(nil); errors.As(err, &r) {
 		return r
 	}
-	if errors.Is(err, jwt.ErrTokenSignatureInvalid) {
-		return &rejection{reason: ErrBadSignature, detail: "signature does not verify under key " + quoteShort(w.key.ID), cause: err}
-	}
-	return &rejection{reason: ErrMalformed, detail: "parse", cause: err}
+	return &rejection{reason: ErrMalformed, detail: "claims", cause: err}
 }
 
 // stamp formats a claim time for an error message.
