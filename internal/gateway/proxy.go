@@ -1,0 +1,218 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/rampart-sec/rampart/authn"
+)
+
+// IdentityHeaders names the request headers that carry the verified identity
+// to the upstream. Empty fields take the defaults (X-Rampart-Subject, …).
+type IdentityHeaders struct {
+	Subject  string
+	Username string
+	Roles    string
+	Scopes   string
+	ClientID string
+	Method   string
+}
+
+func (h IdentityHeaders) withDefaults() IdentityHeaders {
+	def := func(v, d string) string {
+		if v == "" {
+			return d
+		}
+		return http.CanonicalHeaderKey(v)
+	}
+	return IdentityHeaders{
+		Subject:  def(h.Subject, "X-Rampart-Subject"),
+		Username: def(h.Username, "X-Rampart-Username"),
+		Roles:    def(h.Roles, "X-Rampart-Roles"),
+		Scopes:   def(h.Scopes, "X-Rampart-Scopes"),
+		ClientID: def(h.ClientID, "X-Rampart-Client-Id"),
+		Method:   def(h.Method, "X-Rampart-Auth-Method"),
+	}
+}
+
+func (h IdentityHeaders) names() []string {
+	return []string{h.Subject, h.Username, h.Roles, h.Scopes, h.ClientID, h.Method}
+}
+
+// Upstream is where a route's requests go.
+type Upstream struct {
+	// URL is the upstream base URL; the request path is appended to its path.
+	URL *url.URL
+	// Timeout bounds waiting for the upstream's response headers. Zero means 30s.
+	Timeout time.Duration
+	// Transport sends the requests. Nil means a pooled transport tuned for a
+	// reverse proxy (see NewTransport).
+	Transport http.RoundTripper
+}
+
+// NewTransport returns a keep-alive transport sized for a gateway: many idle
+// connections per upstream, bounded dial and header waits.
+func NewTransport(timeout time.Duration) *http.Transport {
+	return &http.Transport{
+		Proxy:                 nil, // never send upstream traffic through an environment proxy
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ResponseHeaderTimeout: timeout,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// RequestIDHeader carries the request id to the upstream and back to the client.
+const RequestIDHeader = "X-Request-Id"
+
+// NewProxy returns a reverse proxy to up. It never forwards identity headers
+// a client sent (every configured name and anything starting with
+// X-Rampart-), and adds the identity an authenticator put in the context. It
+// replaces any X-Forwarded-* or Forwarded header the client sent with its own
+// view (client-IP trust from proxies in front of rampart is decided before
+// this point). Upstream failures become 502, timeouts 504, as problem+json
+// without internals; the cause is logged under the request id.
+func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	timeout := up.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	tr := up.Transport
+	if tr == nil {
+		tr = NewTransport(timeout)
+	}
+	hdrs = hdrs.withDefaults()
+	target := up.URL
+	rp := &httputil.ReverseProxy{
+		Transport: tr,
+		Rewrite: func(pr *httputil.ProxyRequest) {
+			pr.SetURL(target)
+			out := pr.Out.Header
+			for name := range out {
+				if strings.HasPrefix(strings.ToLower(name), "x-rampart-") {
+					out.Del(name)
+				}
+			}
+			for _, name := range hdrs.names() {
+				out.Del(name)
+			}
+			out.Del("Forwarded")
+			out.Del("X-Forwarded-For")
+			out.Del("X-Forwarded-Host")
+			out.Del("X-Forwarded-Proto")
+			out.Del("X-Real-Ip")
+			pr.SetXForwarded()
+			if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
+				proto := "http"
+				if pr.In.TLS != nil {
+					proto = "https"
+				}
+				out.Set("Forwarded", forwardedValue(ip, pr.In.Host, proto))
+			}
+			if id, ok := authn.FromContext(pr.In.Context()); ok {
+				setIf(out, hdrs.Subject, id.Subject)
+				setIf(out, hdrs.Username, id.Username)
+				setIf(out, hdrs.Roles, strings.Join(id.Roles, " "))
+				setIf(out, hdrs.Scopes, strings.Join(id.Scopes, " "))
+				setIf(out, hdrs.ClientID, id.ClientID)
+				setIf(out, hdrs.Method, string(id.Method))
+			}
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			status, title := http.StatusBadGateway, "Bad Gateway"
+			if isTimeout(err) {
+				status, title = http.StatusGatewayTimeout, "Gateway Timeout"
+			}
+			id := w.Header().Get(RequestIDHeader)
+			log.WarnContext(r.Context(), "upstream request failed", "request.id", id, "upstream", target.Host, "status", status, "error", err)
+			writeProblem(w, status, title, "The upstream service did not answer; request id "+id+".")
+		},
+	}
+	return requestID(rp)
+}
+
+func setIf(h http.Header, name, v string) {
+	if v != "" {
+		h.Set(name, v)
+	}
+}
+
+// forwardedValue renders an RFC 7239 Forwarded element.
+func forwardedValue(ip, host, proto string) string {
+	forIP := ip
+	if strings.Contains(ip, ":") {
+		forIP = `"[` + ip + `]"`
+	}
+	return "for=" + forIP + ";host=" + quoteIfNeeded(host) + ";proto=" + proto
+}
+
+func quoteIfNeeded(v string) string {
+	for _, c := range v {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("!#$%&'*+-.^_`|~", c)) {
+			return `"` + strings.ReplaceAll(strings.ReplaceAll(v, `\`, `\\`), `"`, `\"`) + `"`
+		}
+	}
+	return v
+}
+
+func isTimeout(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// requestID makes sure every request has an id, echoed to the client and
+// passed to the upstream. A client-sent id is kept only when it is short and
+// plain; otherwise rampart makes its own.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(RequestIDHeader)
+		if !plainID(id) {
+			b := make([]byte, 12)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+			r.Header.Set(RequestIDHeader, id)
+		}
+		w.Header().Set(RequestIDHeader, id)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func plainID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// writeProblem writes an RFC 9457 problem+json response.
+func writeProblem(w http.ResponseWriter, status int, title, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": title, "status": status, "detail": detail})
+}
