@@ -1,0 +1,60 @@
+package authn
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// APIKeyVerifier checks an API key and returns its identity; any error means
+// the key is invalid (the reason is for logs).
+type APIKeyVerifier func(ctx context.Context, key string) (*Identity, error)
+
+// APIKey authenticates "Authorization: Bearer <prefix>…" or, when Header is
+// set, that header. Only values starting with Prefix are recognised, so a
+// JWT in the same Authorization header is left to the JWT authenticator.
+type APIKey struct {
+	// Prefix every key starts with, e.g. "rk_". Required.
+	Prefix string
+	// Header is an extra header to read the key from (e.g. "X-API-Key");
+	// empty means Authorization: Bearer only.
+	Header string
+	// Verify checks the key. Required.
+	Verify APIKeyVerifier
+	// Realm names the protection space in the challenge. Default "rampart".
+	Realm string
+}
+
+var _ Authenticator = (*APIKey)(nil)
+
+// Authenticate implements Authenticator.
+func (a *APIKey) Authenticate(r *http.Request) (*Identity, error) {
+	key := ""
+	if a.Header != "" {
+		key = strings.TrimSpace(r.Header.Get(a.Header))
+	}
+	if key == "" {
+		tok, ok := bearer(r)
+		if !ok || !strings.HasPrefix(tok, a.Prefix) {
+			return nil, ErrNoCredential
+		}
+		key = tok
+	}
+	id, err := a.Verify(r.Context(), key)
+	if err != nil {
+		return nil, fmt.Errorf("%w: api key: %v", ErrInvalidCredential, err)
+	}
+	id.Method = MethodAPIKey
+	return id, nil
+}
+
+// Challenge implements Authenticator.
+func (a *APIKey) Challenge() string { return `Bearer realm="` + realm(a.Realm) + `"` }
+
+func realm(r string) string {
+	if r == "" {
+		return "rampart"
+	}
+	return r
+}
