@@ -125,43 +125,7 @@ func (a *authorizer) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 	a.showConsent(ctx, w, ar, next, csrf, user)
 }
 
-// authenticate checks a password under the account lockout exactly as
-// POST /auth/login does: a locked account costs a dummy verification and
-// fails like a wrong password; every failure counts toward the lock whether
-// or not the account exists. It returns the user (nil on failure) and how
-// long the account stays locked.
+// authenticate is Server.CheckPassword for the sign-in form.
 func (a *authorizer) authenticate(ctx context.Context, username, password string) (*store.User, time.Duration, error) {
-	s := a.s
-	locked, err := s.lockout.lockedFor(ctx, username)
-	if err != nil {
-		return nil, 0, fmt.Errorf("reading login failures: %w", err)
-	}
-	var user *store.User
-	if locked > 0 {
-		s.ids.DummyVerify(password)
-	} else {
-		u, err := s.ids.Authenticate(ctx, username, password)
-		switch {
-		case errors.Is(err, identity.ErrInvalidCredentials):
-		case err != nil:
-			return nil, 0, err
-		default:
-			user = u
-		}
-	}
-	if user == nil {
-		if locked == 0 {
-			var n int
-			if locked, n, err = s.lockout.fail(ctx, username); err != nil {
-				s.log.ErrorContext(ctx, "recording a login failure", "error", err)
-			} else if locked > 0 {
-				s.log.WarnContext(ctx, "account locked after repeated login failures", "user.name", username, "failures", n, "locked_for", locked.String())
-			}
-		}
-		return nil, locked, nil
-	}
-	if err := s.lockout.succeed(ctx, username); err != nil {
-		s.log.WarnContext(ctx, "resetting login failures", "error", err)
-	}
-	return user, 0, nil
+	return a.s.CheckPassword(ctx, username, password)
 }

@@ -2,9 +2,12 @@ package oauth
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/store"
 )
 
@@ -65,4 +68,45 @@ func (l *lockout) fail(ctx context.Context, username string) (time.Duration, int
 
 func (l *lockout) succeed(ctx context.Context, username string) error {
 	return l.st.ResetLoginFailures(ctx, accountKey(username))
+}
+
+// CheckPassword checks a username and password under the account lockout:
+// the one path POST /auth/login, the sign-in page and HTTP Basic share. A
+// locked account costs a dummy verification and fails like a wrong password;
+// every failure counts toward the lock whether or not the account exists.
+// It returns the user (nil when refused) and how long the account stays
+// locked (0 when not); err is only for failures of rampart itself.
+func (s *Server) CheckPassword(ctx context.Context, username, password string) (*store.User, time.Duration, error) {
+	locked, err := s.lockout.lockedFor(ctx, username)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading login failures: %w", err)
+	}
+	var user *store.User
+	if locked > 0 {
+		s.ids.DummyVerify(password)
+	} else {
+		u, err := s.ids.Authenticate(ctx, username, password)
+		switch {
+		case errors.Is(err, identity.ErrInvalidCredentials):
+		case err != nil:
+			return nil, 0, err
+		default:
+			user = u
+		}
+	}
+	if user == nil {
+		if locked == 0 {
+			var n int
+			if locked, n, err = s.lockout.fail(ctx, username); err != nil {
+				s.log.ErrorContext(ctx, "recording a login failure", "error", err)
+			} else if locked > 0 {
+				s.log.WarnContext(ctx, "account locked after repeated login failures", "user.name", username, "failures", n, "locked_for", locked.String())
+			}
+		}
+		return nil, locked, nil
+	}
+	if err := s.lockout.succeed(ctx, username); err != nil {
+		s.log.WarnContext(ctx, "resetting login failures", "error", err)
+	}
+	return user, 0, nil
 }

@@ -67,36 +67,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusBadRequest, "Bad Request", err.Error())
 		return
 	}
-	locked, err := s.lockout.lockedFor(ctx, req.Username)
+	u, locked, err := s.CheckPassword(ctx, req.Username, req.Password)
 	if err != nil {
-		s.log.ErrorContext(ctx, "reading login failures", "error", err)
+		s.log.ErrorContext(ctx, "login", "error", err)
 		writeProblem(w, http.StatusServiceUnavailable, "Service Unavailable", "Try again later.")
 		return
 	}
-	var user *identityUser
-	if locked > 0 {
-		s.ids.DummyVerify(req.Password)
-	} else {
-		u, err := s.ids.Authenticate(ctx, req.Username, req.Password)
-		switch {
-		case errors.Is(err, identity.ErrInvalidCredentials):
-		case err != nil:
-			s.log.ErrorContext(ctx, "login", "error", err)
-			writeProblem(w, http.StatusServiceUnavailable, "Service Unavailable", "Try again later.")
-			return
-		default:
-			user = &identityUser{id: u.ID, name: u.Username, roles: u.Roles}
-		}
-	}
-	if user == nil {
-		if locked == 0 {
-			var n int
-			if locked, n, err = s.lockout.fail(ctx, req.Username); err != nil {
-				s.log.ErrorContext(ctx, "recording a login failure", "error", err)
-			} else if locked > 0 {
-				s.log.WarnContext(ctx, "account locked after repeated login failures", "user.name", req.Username, "failures", n, "locked_for", locked.String())
-			}
-		}
+	if u == nil {
 		if locked > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(locked.Seconds()))))
 		}
@@ -104,9 +81,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusUnauthorized, "Unauthorized", "Invalid username or password.")
 		return
 	}
-	if err := s.lockout.succeed(ctx, req.Username); err != nil {
-		s.log.WarnContext(ctx, "resetting login failures", "error", err)
-	}
+	user := &identityUser{id: u.ID, name: u.Username, roles: u.Roles}
 	resp, err := s.issueFirstParty(ctx, user, strings.Fields(req.Scope))
 	if err != nil {
 		var rfc *fosite.RFC6749Error
