@@ -34,6 +34,10 @@ type Config struct {
 	Login Login `yaml:"login"`
 	// Logging configures rampart's own log output.
 	Logging Logging `yaml:"logging"`
+	// Authenticators are named ways to recognise credentials, used by routes.
+	Authenticators map[string]Authenticator `yaml:"authenticators"`
+	// Routes are the APIs rampart guards. A request that matches no route gets 404.
+	Routes []Route `yaml:"routes"`
 }
 
 // Issuer configures the token service.
@@ -160,8 +164,10 @@ func Default() *Config {
 			AuthorizationCodeTTL: time.Minute,
 			KeyRotationOverlap:   time.Hour,
 		},
-		Login:   Login{MaxFailures: 5, Lockout: time.Minute, LockoutMax: time.Hour, FailureWindow: time.Hour},
-		Logging: Logging{Format: "json", Level: "info"},
+		Login:          Login{MaxFailures: 5, Lockout: time.Minute, LockoutMax: time.Hour, FailureWindow: time.Hour},
+		Logging:        Logging{Format: "json", Level: "info"},
+		Authenticators: map[string]Authenticator{},
+		Routes:         []Route{},
 	}
 }
 

@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -84,6 +85,9 @@ func TestConfigDefaultFile(t *testing.T) {
 		t.Errorf("the default file differs from Default():\n file    %+v\n Default %+v", c, Default())
 	}
 	for _, k := range configKeys() {
+		if strings.Contains(k.path, "[]") || strings.Contains(k.path, "*") {
+			continue // inside routes: and authenticators:, which are empty by default
+		}
 		if _, ok := st.src[k.path]; !ok {
 			t.Errorf("the default file does not set %s", k.path)
 		}

@@ -141,6 +141,7 @@ func (c Config) validate(v *validator, _ string) {
 		v.errorf("version", "unsupported version %d; this rampart reads version %d", c.Version, CurrentVersion)
 	}
 	v.oneOf("mode", c.Mode, "development", "production")
+	c.validateRoutes(v)
 }
 
 func (s Server) validate(v *validator, path string) {

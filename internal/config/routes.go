@@ -1,0 +1,183 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rampart-sec/rampart/authz"
+	"github.com/rampart-sec/rampart/internal/gateway"
+)
+
+// Authenticator is a named way to recognise a credential; routes list them by name.
+type Authenticator struct {
+	// Type is jwt (tokens rampart issued), api_key or basic.
+	Type string `yaml:"type"`
+	// Audience is what a jwt authenticator requires in aud. Default: the
+	// issuer's default audience (issuer.default_audience, else the issuer URL).
+	Audience string `yaml:"audience"`
+	// Header is an extra header an api_key authenticator reads (e.g.
+	// X-API-Key); Authorization: Bearer rk_… always works.
+	Header string `yaml:"header"`
+}
+
+// Route sends matching requests, once authenticated and authorized, to an upstream.
+type Route struct {
+	// Name identifies the route in logs and errors. Required, unique.
+	Name string `yaml:"name"`
+	// Match selects the requests. Exactly one of path, path_prefix, pattern.
+	Match RouteMatch `yaml:"match"`
+	// Upstream is the base URL requests are proxied to. Required.
+	Upstream string `yaml:"upstream"`
+	// UpstreamTimeout bounds waiting for the upstream's response headers. Default 30s.
+	UpstreamTimeout time.Duration `yaml:"upstream_timeout"`
+	// Authenticate lists authenticator names; the first that recognises the
+	// credential decides. Empty only with public: true.
+	Authenticate []string `yaml:"authenticate"`
+	// Authorize is the rule an authenticated request must pass.
+	Authorize RouteAuthorize `yaml:"authorize"`
+	// Public serves the route without authentication. Default false: a route
+	// must say so on purpose.
+	Public bool `yaml:"public"`
+	// MaxBodyBytes caps the request body (413 beyond). Default 1048576.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+}
+
+// RouteMatch is a route's request selector.
+type RouteMatch struct {
+	Host       string   `yaml:"host"`
+	Methods    []string `yaml:"methods"`
+	Path       string   `yaml:"path"`
+	PathPrefix string   `yaml:"path_prefix"`
+	Pattern    string   `yaml:"pattern"`
+}
+
+// RouteAuthorize is a route's authorization rule; every part that is set must hold.
+type RouteAuthorize struct {
+	AllowAuthenticated bool     `yaml:"allow_authenticated"`
+	Roles              []string `yaml:"roles"`
+	AllRoles           []string `yaml:"all_roles"`
+	Scopes             []string `yaml:"scopes"`
+	CEL                string   `yaml:"cel"`
+}
+
+// Spec is the rule as the authz package takes it.
+func (a RouteAuthorize) Spec() authz.Spec {
+	return authz.Spec{AllowAuthenticated: a.AllowAuthenticated, Roles: a.Roles, AllRoles: a.AllRoles, Scopes: a.Scopes, CEL: a.CEL}
+}
+
+func (a RouteAuthorize) empty() bool {
+	return !a.AllowAuthenticated && len(a.Roles) == 0 && len(a.AllRoles) == 0 && len(a.Scopes) == 0 && a.CEL == ""
+}
+
+func (r *Route) setDefaults() {
+	r.UpstreamTimeout = 30 * time.Second
+	r.MaxBodyBytes = 1 << 20
+}
+
+func (a Authenticator) validate(v *validator, path string) {
+	v.oneOf(joinKey(path, "type"), a.Type, "jwt", "api_key", "basic")
+	if a.Header != "" && a.Type != "api_key" {
+		v.errorf(joinKey(path, "header"), "only api_key authenticators read a header")
+	}
+	if a.Audience != "" && a.Type != "jwt" {
+		v.errorf(joinKey(path, "audience"), "only jwt authenticators check an audience")
+	}
+	if h := a.Header; h != "" && (strings.ContainsAny(h, " :\r\n") || strings.EqualFold(h, "Authorization") || strings.EqualFold(h, "Cookie")) {
+		v.errorf(joinKey(path, "header"), "must be a plain header name other than Authorization and Cookie, got %s", quoteValue(h))
+	}
+}
+
+func (r Route) validate(v *validator, path string) {
+	p := func(k string) string { return joinKey(path, k) }
+	if r.Name == "" {
+		v.errorf(p("name"), "required")
+	}
+	if u, err := url.Parse(r.Upstream); r.Upstream == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		v.errorf(p("upstream"), "must be an http(s) URL like \"http://127.0.0.1:5000\" without credentials, query or fragment; got %s", quoteValue(r.Upstream))
+	}
+	v.positive(p("upstream_timeout"), r.UpstreamTimeout)
+	if r.MaxBodyBytes < 0 {
+		v.errorf(p("max_body_bytes"), "must be >= 0, got %d", r.MaxBodyBytes)
+	}
+	switch {
+	case r.Public && len(r.Authenticate) > 0:
+		v.errorf(p("public"), "a public route takes no authenticate list")
+	case r.Public && !r.Authorize.empty():
+		v.errorf(p("public"), "a public route has no authorize rule: nobody is authenticated to check it against")
+	case !r.Public && len(r.Authenticate) == 0:
+		v.errorf(p("authenticate"), "required: name at least one authenticator, or set public: true to serve the route to anyone")
+	case !r.Public && r.Authorize.empty():
+		v.errorf(p("authorize"), "required: roles, all_roles, scopes, cel, or allow_authenticated: true")
+	case !r.Public:
+		if _, err := authz.Compile(r.Authorize.Spec()); err != nil {
+			v.errorf(p("authorize"), "%s", strings.TrimPrefix(err.Error(), "authz: "))
+		}
+	}
+}
+
+// validateRoutes checks what spans routes: unique names, known
+// authenticators, and that no two routes match the same requests equally well.
+func (c Config) validateRoutes(v *validator) {
+	seen := map[string]int{}
+	for i, r := range c.Routes {
+		if j, dup := seen[r.Name]; dup && r.Name != "" {
+			v.errorf(fmt.Sprintf("routes[%d].name", i), "%q is already the name of routes[%d]", r.Name, j)
+		}
+		seen[r.Name] = i
+		for k, name := range r.Authenticate {
+			if _, ok := c.Authenticators[name]; !ok {
+				v.errorf(fmt.Sprintf("routes[%d].authenticate[%d]", i, k), "no authenticator named %q; define it under authenticators:%s", name, known(c.Authenticators))
+			}
+		}
+	}
+	if len(v.errs) == 0 {
+		if err := checkOverlap(c.Routes); err != nil {
+			for _, e := range unjoin(err) {
+				// "routes[2] (name): problem" belongs to that route; a
+				// conflict between two routes is reported on the list.
+				if m := routeErrRE.FindStringSubmatch(e.Error()); m != nil {
+					v.errorf(m[1], "%s", m[2])
+				} else {
+					v.errorf("routes", "%s", e.Error())
+				}
+			}
+		}
+	}
+}
+
+var routeErrRE = regexp.MustCompile(`^(routes\[\d+\]) \([^)]*\): (.*)$`)
+
+func known(m map[string]Authenticator) string {
+	if len(m) == 0 {
+		return " (there are none)"
+	}
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return " (known: " + strings.Join(names, ", ") + ")"
+}
+
+func unjoin(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{errors.Unwrap(err), err}[1:]
+}
+
+// checkOverlap compiles the routes' matches as the gateway will.
+func checkOverlap(routes []Route) error {
+	ms := make([]gateway.NamedMatch, len(routes))
+	for i, r := range routes {
+		m := r.Match
+		ms[i] = gateway.NamedMatch{Name: r.Name, Match: gateway.Match{Host: m.Host, Methods: m.Methods, Path: m.Path, PathPrefix: m.PathPrefix, Pattern: m.Pattern}}
+	}
+	_, err := gateway.NewRouter(ms)
+	return err
+}

@@ -1,0 +1,75 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+const routesBase = `version: 1
+authenticators:
+  own_jwt: {type: jwt}
+  keys: {type: api_key, header: X-API-Key}
+  users: {type: basic}
+routes:
+`
+
+func TestConfigRoutesValid(t *testing.T) {
+	c, err := Parse("r.yaml", []byte(routesBase+`
+  - name: data
+    match: {path: /api/data, methods: [GET]}
+    upstream: http://127.0.0.1:5000
+    authenticate: [own_jwt, keys]
+    authorize: {scopes: [data:read]}
+  - name: admin
+    match: {path_prefix: /api/admin/}
+    upstream: http://127.0.0.1:5000
+    authenticate: [own_jwt]
+    authorize: {cel: "'admin' in identity.roles && request.method in ['GET', 'POST']"}
+  - name: health
+    match: {path: /api/health}
+    upstream: http://127.0.0.1:5000
+    public: true
+`), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Routes) != 3 || c.Routes[0].UpstreamTimeout.String() != "30s" || c.Routes[0].MaxBodyBytes != 1<<20 || c.Authenticators["keys"].Header != "X-API-Key" {
+		t.Fatalf("routes = %+v", c.Routes)
+	}
+}
+
+func TestConfigRoutesErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, routes, want string
+	}{
+		{"ambiguous", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true}
+  - {name: b, match: {path: /x}, upstream: "http://u", public: true}`, "r.yaml:6: routes: routes[0] (a) and routes[1] (b) match the same requests equally well"},
+		{"cel type error", `
+  - {name: a, match: {path: /x}, upstream: "http://u", authenticate: [own_jwt], authorize: {cel: "request.method == 1"}}`, "r.yaml:8: routes[0].authorize: cel:1:16: found no matching overload"},
+		{"cel unknown field", `
+  - {name: a, match: {path: /x}, upstream: "http://u", authenticate: [own_jwt], authorize: {cel: "'x' in identity.scopez"}}`, "undefined field 'scopez'"},
+		{"public with authenticators", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true, authenticate: [own_jwt]}`, "routes[0].public: a public route takes no authenticate list"},
+		{"no rule", `
+  - {name: a, match: {path: /x}, upstream: "http://u", authenticate: [own_jwt]}`, "routes[0].authorize: required"},
+		{"nothing said", `
+  - {name: a, match: {path: /x}, upstream: "http://u"}`, "routes[0].authenticate: required: name at least one authenticator, or set public: true"},
+		{"unknown authenticator", `
+  - {name: a, match: {path: /x}, upstream: "http://u", authenticate: [ghost], authorize: {allow_authenticated: true}}`, `routes[0].authenticate[0]: no authenticator named "ghost"; define it under authenticators: (known: keys, own_jwt, users)`},
+		{"duplicate names", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true}
+  - {name: a, match: {path: /y}, upstream: "http://u", public: true}`, `routes[1].name: "a" is already the name of routes[0]`},
+		{"bad prefix", `
+  - {name: a, match: {path_prefix: /api}, upstream: "http://u", public: true}`, `r.yaml:8: routes[0]: match.path_prefix "/api" must end in "/"`},
+		{"bad upstream", `
+  - {name: a, match: {path: /x}, upstream: "http://user:pw@u", public: true}`, "routes[0].upstream: must be an http(s) URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("r.yaml", []byte(routesBase+tc.routes+"\n"), nil)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v\nwant it to contain %q", err, tc.want)
+			}
+		})
+	}
+}
