@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/authz"
-	"github.com/rampart-sec/rampart/internal/gateway"
+	"github.com/rampart-sec/rampart/internal/routing"
 )
 
 // Authenticator is a named way to recognise a credential; routes list them by name.
@@ -173,11 +173,11 @@ func unjoin(err error) []error {
 
 // checkOverlap compiles the routes' matches as the gateway will.
 func checkOverlap(routes []Route) error {
-	ms := make([]gateway.NamedMatch, len(routes))
+	ms := make([]routing.NamedMatch, len(routes))
 	for i, r := range routes {
 		m := r.Match
-		ms[i] = gateway.NamedMatch{Name: r.Name, Match: gateway.Match{Host: m.Host, Methods: m.Methods, Path: m.Path, PathPrefix: m.PathPrefix, Pattern: m.Pattern}}
+		ms[i] = routing.NamedMatch{Name: r.Name, Match: routing.Match{Host: m.Host, Methods: m.Methods, Path: m.Path, PathPrefix: m.PathPrefix, Pattern: m.Pattern}}
 	}
-	_, err := gateway.NewRouter(ms)
+	_, err := routing.NewRouter(ms)
 	return err
 }

@@ -1,7 +1,8 @@
-// Package gateway assembles rampart's request path: it matches a request to
-// a route and runs the route's chain (headers, rate limits, authentication,
-// authorization, upstream proxy).
-package gateway
+// Package routing matches requests to routes: host, methods and path (exact,
+// prefix, or a pattern with {param} and ** segments), most specific first,
+// independent of the order of the configuration, and refuses configurations
+// where two routes tie.
+package routing
 
 import (
 	"errors"
