@@ -12,11 +12,13 @@ import (
 	"github.com/rampart-sec/rampart/internal/oauth"
 )
 
-// Handler returns the HTTP handler: the authorization server and the health
-// endpoints. Unknown paths get 404 — nothing is served by accident.
-func (a *App) Handler(as *oauth.Server) http.Handler {
+// Handler returns the HTTP handler: the authorization server, the health
+// endpoints, and the gateway's routes for everything else (which answers 404
+// when no route matches — nothing is served by accident).
+func (a *App) Handler(as *oauth.Server, gw http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	as.Routes(mux)
+	mux.Handle("/", gw)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -50,6 +52,10 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	if err != nil {
 		return err
 	}
+	gw, err := a.Gateway(as)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
@@ -58,7 +64,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	defer stopBG()
 	go as.Run(bg)
 	srv := &http.Server{
-		Handler:           a.Handler(as),
+		Handler:           a.Handler(as, gw),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

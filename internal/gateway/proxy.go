@@ -135,6 +135,11 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 			}
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			var tooLarge *http.MaxBytesError
+			if errors.As(err, &tooLarge) {
+				writeProblem(w, http.StatusRequestEntityTooLarge, "Content Too Large", "The request body is too large.")
+				return
+			}
 			status, title := http.StatusBadGateway, "Bad Gateway"
 			if isTimeout(err) {
 				status, title = http.StatusGatewayTimeout, "Gateway Timeout"

@@ -211,3 +211,17 @@ func (s *Server) Routes(mux *http.ServeMux) {
 }
 
 func trimSlash(s string) string { return strings.TrimRight(s, "/") }
+
+// Issuer is the iss of every token this server issues.
+func (s *Server) Issuer() string { return s.cfg.Issuer }
+
+// DefaultAudience is the aud of tokens whose request named none.
+func (s *Server) DefaultAudience() string { return s.access.defaultAudience[0] }
+
+// Revoked reports whether verified access token claims are on the deny-list.
+func (s *Server) Revoked(c *token.Claims) bool { return s.revoked.denied(c) }
+
+// Permissions is the union of the roles' permissions ("*" excluded).
+func (s *Server) Permissions(ctx context.Context, roles []string) ([]string, error) {
+	return s.permissions(ctx, roles)
+}

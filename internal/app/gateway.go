@@ -1,0 +1,73 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/rampart-sec/rampart/authn"
+	"github.com/rampart-sec/rampart/authz"
+	"github.com/rampart-sec/rampart/internal/gateway"
+	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/oauth"
+	"github.com/rampart-sec/rampart/token"
+)
+
+// Gateway builds the configured routes with their authenticators.
+func (a *App) Gateway(as *oauth.Server) (*gateway.Gateway, error) {
+	auths := make(map[string]authn.Authenticator, len(a.Config.Authenticators))
+	for name, spec := range a.Config.Authenticators {
+		switch spec.Type {
+		case "jwt":
+			aud := spec.Audience
+			if aud == "" {
+				aud = as.DefaultAudience()
+			}
+			v, err := token.NewVerifier(as.Keys().Lookup, token.VerifyOptions{Issuer: as.Issuer(), Audiences: []string{aud}})
+			if err != nil {
+				return nil, fmt.Errorf("authenticators.%s: %w", name, err)
+			}
+			auths[name] = &authn.JWT{Verifier: v, Revoked: as.Revoked}
+		case "api_key":
+			auths[name] = &authn.APIKey{Prefix: identity.APIKeyPrefix, Header: spec.Header, Verify: a.verifyAPIKey}
+		case "basic":
+			auths[name] = &authn.Basic{Verify: func(ctx context.Context, user, pass string) (*authn.Identity, error) {
+				u, _, err := as.CheckPassword(ctx, user, pass)
+				if err != nil {
+					return nil, err
+				}
+				if u == nil {
+					return nil, identity.ErrInvalidCredentials
+				}
+				perms, err := as.Permissions(ctx, u.Roles)
+				if err != nil {
+					return nil, err
+				}
+				return &authn.Identity{Subject: u.ID, Username: u.Username, Roles: u.Roles, Scopes: perms}, nil
+			}}
+		default:
+			return nil, fmt.Errorf("authenticators.%s: unknown type %q", name, spec.Type)
+		}
+	}
+	return gateway.New(a.Config.Routes, auths, gateway.Options{
+		Log: a.Log,
+		OnDecision: func(r *http.Request, d authz.Decision) {
+			if !d.Allow {
+				a.Log.InfoContext(r.Context(), "authorization denied", "url.path", r.URL.Path, "reason", d.Reason)
+			}
+		},
+		OnAuthFailure: func(r *http.Request, err error) {
+			a.Log.InfoContext(r.Context(), "authentication failed", "url.path", r.URL.Path, "reason", err.Error())
+		},
+	})
+}
+
+// verifyAPIKey turns a rampart API key into the identity of its owner, with
+// the key's scopes.
+func (a *App) verifyAPIKey(ctx context.Context, key string) (*authn.Identity, error) {
+	k, u, err := a.Identity.VerifyAPIKey(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return &authn.Identity{Subject: u.ID, Username: u.Username, Roles: u.Roles, Scopes: k.Scopes}, nil
+}

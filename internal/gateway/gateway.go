@@ -1,0 +1,114 @@
+package gateway
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/rampart-sec/rampart/authn"
+	"github.com/rampart-sec/rampart/authz"
+	"github.com/rampart-sec/rampart/internal/config"
+	"github.com/rampart-sec/rampart/internal/routing"
+	"github.com/rampart-sec/rampart/secheaders"
+)
+
+// Options are the gateway's optional collaborators.
+type Options struct {
+	// Log receives upstream failures and refused requests. Nil discards.
+	Log *slog.Logger
+	// OnDecision sees every authorization decision (the audit hook).
+	OnDecision func(r *http.Request, d authz.Decision)
+	// OnAuthFailure sees every refused credential with the reason.
+	OnAuthFailure func(r *http.Request, err error)
+}
+
+// Gateway routes requests to the configured upstreams through each route's
+// chain. It is immutable; a new configuration builds a new Gateway.
+type Gateway struct {
+	router   *routing.Router
+	handlers []http.Handler
+	notFound http.Handler
+}
+
+// New builds the gateway for routes, with the authenticators they name.
+func New(routes []config.Route, auths map[string]authn.Authenticator, opts Options) (*Gateway, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	ms := make([]routing.NamedMatch, len(routes))
+	for i, r := range routes {
+		m := r.Match
+		ms[i] = routing.NamedMatch{Name: r.Name, Match: routing.Match{Host: m.Host, Methods: m.Methods, Path: m.Path, PathPrefix: m.PathPrefix, Pattern: m.Pattern}}
+	}
+	router, err := routing.NewRouter(ms)
+	if err != nil {
+		return nil, err
+	}
+	headers := secheaders.Middleware(secheaders.Policy{})
+	g := &Gateway{router: router, handlers: make([]http.Handler, len(routes))}
+	for i, r := range routes {
+		up, err := url.Parse(r.Upstream)
+		if err != nil {
+			return nil, fmt.Errorf("routes[%d] (%s): upstream: %w", i, r.Name, err)
+		}
+		h := NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout}, IdentityHeaders{}, opts.Log)
+		if !r.Public {
+			pol, err := authz.Compile(r.Authorize.Spec())
+			if err != nil {
+				return nil, fmt.Errorf("routes[%d] (%s): authorize: %w", i, r.Name, err)
+			}
+			h = authz.Middleware(pol, opts.OnDecision)(h)
+			chain := make([]authn.Authenticator, 0, len(r.Authenticate))
+			for _, name := range r.Authenticate {
+				a, ok := auths[name]
+				if !ok {
+					return nil, fmt.Errorf("routes[%d] (%s): no authenticator named %q", i, r.Name, name)
+				}
+				chain = append(chain, a)
+			}
+			h = authn.Chain(chain, authn.Options{OnFailure: opts.OnAuthFailure})(h)
+		}
+		h = limitBody(r.MaxBodyBytes)(h)
+		g.handlers[i] = requestID(headers(h))
+	}
+	g.notFound = requestID(headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, http.StatusNotFound, "Not Found", "No route matches this request.")
+	})))
+	return g, nil
+}
+
+// ServeHTTP implements http.Handler: the most specific route's chain, 404
+// when no route matches, 400 for a non-canonical path.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rt, ok, err := g.router.Match(r)
+	switch {
+	case errors.Is(err, routing.ErrBadPath):
+		w.Header().Set("X-Content-Type-Options", "nosniff")
+		writeProblem(w, http.StatusBadRequest, "Bad Request", "The request path is not in canonical form.")
+	case !ok:
+		g.notFound.ServeHTTP(w, r)
+	default:
+		g.handlers[rt.Index].ServeHTTP(w, r)
+	}
+}
+
+// limitBody refuses bodies over max bytes with 413 problem+json: at once
+// when Content-Length says so, else when the upstream read crosses the limit.
+func limitBody(max int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if max <= 0 {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > max {
+				writeProblem(w, http.StatusRequestEntityTooLarge, "Content Too Large", "The request body exceeds "+strconv.FormatInt(max, 10)+" bytes.")
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, max)
+			next.ServeHTTP(w, r)
+		})
+	}
+}

@@ -1,0 +1,191 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGatewayGuardsAnUpstream puts the real binary in front of an upstream
+// that behaves like the tutorial's Flask app (banners and all) and checks the
+// request path end to end.
+func TestGatewayGuardsAnUpstream(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Server", "Werkzeug/3.0 Python/3.11")
+		w.Header().Set("X-Powered-By", "Flask")
+		w.Header().Set("Content-Type", "application/json")
+		body, _ := io.ReadAll(r.Body)
+		json.NewEncoder(w).Encode(map[string]any{"path": r.URL.Path, "subject": r.Header.Get("X-Rampart-Subject"),
+			"username": r.Header.Get("X-Rampart-Username"), "method": r.Header.Get("X-Rampart-Auth-Method"), "body": len(body)})
+	}))
+	defer upstream.Close()
+
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfg := fmt.Sprintf(`version: 1
+issuer: {url: "http://%s"}
+authenticators:
+  own_jwt: {type: jwt}
+  keys: {type: api_key, header: X-API-Key}
+  users: {type: basic}
+routes:
+  - name: data
+    match: {path: /api/data}
+    upstream: %s
+    authenticate: [own_jwt, keys]
+    authorize: {scopes: [data:read]}
+    max_body_bytes: 1024
+  - name: admin
+    match: {path_prefix: /api/admin/}
+    upstream: %s
+    authenticate: [own_jwt, users]
+    authorize: {cel: "'admin' in identity.roles && request.method in ['GET', 'POST']"}
+  - name: public
+    match: {path_prefix: /public/}
+    upstream: %s
+    public: true
+`, addr, upstream.URL, upstream.URL, upstream.URL)
+	cfgFile := filepath.Join(dir, "rampart.yaml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"RAMPART_CONFIG=" + cfgFile}
+	run := func(stdin string, args ...string) string {
+		t.Helper()
+		c := command(t, dir, env, args...)
+		c.Stdin = strings.NewReader(stdin)
+		out, err := c.Output()
+		if err != nil {
+			t.Fatalf("rampart %s: %v", strings.Join(args, " "), err)
+		}
+		return string(out)
+	}
+	run("", "role", "create", "analyst", "--permission", "data:read")
+	run("correct horse battery staple", "user", "add", "alice", "--role", "analyst", "--password-stdin")
+	run("root password is long", "user", "add", "root", "--role", "admin", "--password-stdin")
+	key := strings.TrimSpace(run("", "apikey", "create", "--user", "alice", "--scope", "data:read"))
+	noScopeKey := strings.TrimSpace(run("", "apikey", "create", "--user", "alice"))
+	s := startServe(t, dir, env, "--listen", addr)
+
+	req := func(method, path string, hdr map[string]string, body string) (*http.Response, map[string]any) {
+		t.Helper()
+		r, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
+		for k, v := range hdr {
+			r.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp, m
+	}
+	login, _ := http.NewRequest("POST", s.url+"/auth/login", nil)
+	login.SetBasicAuth("alice", "correct horse battery staple")
+	lr, err := http.DefaultClient.Do(login)
+	if err != nil || lr.StatusCode != 200 {
+		t.Fatalf("login: %v %v", lr, err)
+	}
+	var tok map[string]any
+	json.NewDecoder(lr.Body).Decode(&tok)
+	lr.Body.Close()
+	bearer := "Bearer " + tok["access_token"].(string)
+
+	cases := []struct {
+		name    string
+		method  string
+		path    string
+		hdr     map[string]string
+		body    string
+		status  int
+		method2 string // auth method the upstream saw
+	}{
+		{"unmatched path is 404", "GET", "/nope", nil, "", 404, ""},
+		{"no credential", "GET", "/api/data", nil, "", 401, ""},
+		{"jwt", "GET", "/api/data", map[string]string{"Authorization": bearer, "X-Rampart-Subject": "root"}, "", 200, "jwt"},
+		{"api key", "GET", "/api/data", map[string]string{"Authorization": "Bearer " + key}, "", 200, "api_key"},
+		{"api key header", "GET", "/api/data", map[string]string{"X-API-Key": key}, "", 200, "api_key"},
+		{"api key without the scope", "GET", "/api/data", map[string]string{"Authorization": "Bearer " + noScopeKey}, "", 403, ""},
+		{"garbage bearer", "GET", "/api/data", map[string]string{"Authorization": "Bearer a.b.c"}, "", 401, ""},
+		{"body over the route's limit", "POST", "/api/data", map[string]string{"Authorization": bearer}, strings.Repeat("x", 2048), 413, ""},
+		{"cel denies the analyst", "GET", "/api/admin/users", map[string]string{"Authorization": bearer}, "", 403, ""},
+		{"basic as admin", "GET", "/api/admin/users", map[string]string{"Authorization": "Basic " + basic("root", "root password is long")}, "", 200, "basic"},
+		{"basic with a wrong password", "GET", "/api/admin/users", map[string]string{"Authorization": "Basic " + basic("root", "nope")}, "", 401, ""},
+		{"cel denies DELETE", "DELETE", "/api/admin/users", map[string]string{"Authorization": "Basic " + basic("root", "root password is long")}, "", 403, ""},
+		{"public route", "GET", "/public/info", map[string]string{"X-Rampart-Subject": "root"}, "", 200, ""},
+	}
+	// Path confusion: a public prefix must not reach the admin route.
+	for target, want := range map[string]string{
+		"/public/..%2Fapi/admin/users":   "HTTP/1.1 400 Bad Request",
+		"/public/x%5c..%5capi":           "HTTP/1.1 400 Bad Request",
+		"/public/%2e%2e/api/admin/users": "HTTP/1.1 400 Bad Request",
+		// Go's ServeMux redirects a literal ".." to the clean path, which then needs credentials.
+		"/public/../api/admin/users": "HTTP/1.1 307 Temporary Redirect",
+	} {
+		if got := raw(t, s.url, target); got != want {
+			t.Errorf("GET %s: %q, want %q", target, got, want)
+		}
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := req(tc.method, tc.path, tc.hdr, tc.body)
+			if resp.StatusCode != tc.status {
+				t.Fatalf("status %d, want %d: %v", resp.StatusCode, tc.status, body)
+			}
+			if tc.status == 200 {
+				if body["method"] != tc.method2 {
+					t.Fatalf("upstream saw auth method %v, want %q (%v)", body["method"], tc.method2, body)
+				}
+				if tc.method2 == "" && body["subject"] != "" {
+					t.Fatalf("a spoofed identity reached the upstream: %v", body)
+				}
+				if tc.method2 == "jwt" && body["username"] != "alice" {
+					t.Fatalf("upstream saw %v", body)
+				}
+			} else if ct := resp.Header.Get("Content-Type"); ct != "application/problem+json" {
+				t.Fatalf("refusal Content-Type %q", ct)
+			}
+			if tc.status == 401 && resp.Header.Get("Www-Authenticate") == "" {
+				t.Fatal("401 without WWW-Authenticate")
+			}
+			if resp.Header.Get("Server") != "" || resp.Header.Get("X-Powered-By") != "" {
+				t.Fatalf("banners leaked: %v", resp.Header)
+			}
+			if tc.status != 400 && (!strings.Contains(resp.Header.Get("Content-Security-Policy"), "default-src 'none'") || resp.Header.Get("X-Content-Type-Options") != "nosniff") {
+				t.Fatalf("security headers missing: %v", resp.Header)
+			}
+			if resp.Header.Get("X-Request-Id") == "" && tc.status != 400 {
+				t.Fatal("no request id")
+			}
+		})
+	}
+}
+
+// raw sends a request line exactly as given (Go's client would clean it).
+func raw(t *testing.T, base, target string) string {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", target)
+	line, _ := bufio.NewReader(c).ReadString('\n')
+	return strings.TrimSpace(line)
+}
+
+func basic(u, p string) string {
+	r, _ := http.NewRequest("GET", "/", nil)
+	r.SetBasicAuth(u, p)
+	return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
+}
