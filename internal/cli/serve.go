@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rampart-sec/rampart/internal/app"
+	"github.com/rampart-sec/rampart/internal/config"
 )
 
 func newServeCmd(s *streams) *cobra.Command {
@@ -32,6 +33,10 @@ func newServeCmd(s *streams) *cobra.Command {
 				return err
 			}
 			log := app.NewLogger(cfg.Logging, s.err)
+			if path, _ := cmd.Flags().GetString("config"); path == "" && os.Getenv("RAMPART_CONFIG") == "" {
+				cfg.Authenticators, cfg.Routes = config.DemoRoutes()
+				log.Info("no configuration file: serving the built-in demo route GET /api/data (any rampart access token or API key); see docs/config.md to guard your own API")
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			a, err := app.Open(ctx, cfg, log)

@@ -31,8 +31,12 @@ type Route struct {
 	Name string `yaml:"name"`
 	// Match selects the requests. Exactly one of path, path_prefix, pattern.
 	Match RouteMatch `yaml:"match"`
-	// Upstream is the base URL requests are proxied to. Required.
+	// Upstream is the base URL requests are proxied to. Exactly one of
+	// upstream and handler.
 	Upstream string `yaml:"upstream"`
+	// Handler names a built-in handler instead of an upstream: "demo" serves
+	// the tutorial's {"data": "This is secure data"}.
+	Handler string `yaml:"handler"`
 	// UpstreamTimeout bounds waiting for the upstream's response headers. Default 30s.
 	UpstreamTimeout time.Duration `yaml:"upstream_timeout"`
 	// Authenticate lists authenticator names; the first that recognises the
@@ -97,8 +101,18 @@ func (r Route) validate(v *validator, path string) {
 	if r.Name == "" {
 		v.errorf(p("name"), "required")
 	}
-	if u, err := url.Parse(r.Upstream); r.Upstream == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		v.errorf(p("upstream"), "must be an http(s) URL like \"http://127.0.0.1:5000\" without credentials, query or fragment; got %s", quoteValue(r.Upstream))
+	switch {
+	case r.Upstream != "" && r.Handler != "":
+		v.errorf(p("handler"), "set either upstream or handler, not both")
+	case r.Handler != "":
+		v.oneOf(p("handler"), r.Handler, "demo")
+	case r.Upstream == "":
+		v.errorf(p("upstream"), "required (or handler: demo)")
+	}
+	if r.Upstream != "" {
+		if u, err := url.Parse(r.Upstream); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+			v.errorf(p("upstream"), "must be an http(s) URL like \"http://127.0.0.1:5000\" without credentials, query or fragment; got %s", quoteValue(r.Upstream))
+		}
 	}
 	v.positive(p("upstream_timeout"), r.UpstreamTimeout)
 	if r.MaxBodyBytes < 0 {
@@ -180,4 +194,14 @@ func checkOverlap(routes []Route) error {
 	}
 	_, err := routing.NewRouter(ms)
 	return err
+}
+
+// DemoRoutes is what `rampart serve` runs with no configuration file: the
+// tutorial's GET /api/data, for any caller with a rampart access token or API key.
+func DemoRoutes() (map[string]Authenticator, []Route) {
+	auths := map[string]Authenticator{"own_jwt": {Type: "jwt"}, "keys": {Type: "api_key"}}
+	r := Route{Name: "demo-data", Match: RouteMatch{Path: "/api/data", Methods: []string{"GET"}}, Handler: "demo",
+		Authenticate: []string{"own_jwt", "keys"}, Authorize: RouteAuthorize{AllowAuthenticated: true}}
+	r.setDefaults()
+	return auths, []Route{r}
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,11 +51,19 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 	headers := secheaders.Middleware(secheaders.Policy{})
 	g := &Gateway{router: router, handlers: make([]http.Handler, len(routes))}
 	for i, r := range routes {
-		up, err := url.Parse(r.Upstream)
-		if err != nil {
-			return nil, fmt.Errorf("routes[%d] (%s): upstream: %w", i, r.Name, err)
+		var h http.Handler
+		switch r.Handler {
+		case "demo":
+			h = demoHandler()
+		case "":
+			up, err := url.Parse(r.Upstream)
+			if err != nil {
+				return nil, fmt.Errorf("routes[%d] (%s): upstream: %w", i, r.Name, err)
+			}
+			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout}, IdentityHeaders{}, opts.Log)
+		default:
+			return nil, fmt.Errorf("routes[%d] (%s): unknown handler %q", i, r.Name, r.Handler)
 		}
-		h := NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout}, IdentityHeaders{}, opts.Log)
 		if !r.Public {
 			pol, err := authz.Compile(r.Authorize.Spec())
 			if err != nil {
@@ -111,4 +120,19 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// demoHandler is the tutorial's protected resource, served by rampart itself.
+func demoHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		out := map[string]any{"data": "This is secure data"}
+		if id, ok := authn.FromContext(r.Context()); ok {
+			out["subject"] = id.Subject
+			if id.Username != "" {
+				out["username"] = id.Username
+			}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(out)
+	})
 }

@@ -120,8 +120,11 @@ func TestServeHealthAndGracefulShutdown(t *testing.T) {
 	if code, body := get(t, s.url+"/readyz"); code != 200 || !strings.Contains(body, `"ready"`) {
 		t.Fatalf("/readyz = %d %s", code, body)
 	}
-	if code, _ := get(t, s.url+"/api/data"); code != 404 {
+	if code, _ := get(t, s.url+"/api/other"); code != 404 {
 		t.Fatalf("unknown path = %d, want 404 (nothing open by accident)", code)
+	}
+	if code, _ := get(t, s.url+"/api/data"); code != 401 {
+		t.Fatalf("demo route without credentials = %d, want 401", code)
 	}
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -189,3 +189,56 @@ func basic(u, p string) string {
 	r.SetBasicAuth(u, p)
 	return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ")
 }
+
+// With no configuration at all, `rampart serve` guards the tutorial's
+// GET /api/data: the README's first minute.
+func TestDemoRouteWithoutConfig(t *testing.T) {
+	dir := t.TempDir()
+	add := command(t, dir, nil, "user", "add", "alice", "--password-stdin")
+	add.Stdin = strings.NewReader("correct horse battery staple")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	keyOut, err := command(t, dir, nil, "apikey", "create", "--user", "alice").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	s := startServe(t, dir, []string{"RAMPART_ISSUER_URL=http://" + addr}, "--listen", addr)
+	if !strings.Contains(s.stderr.String(), "built-in demo route") {
+		t.Fatalf("serve does not say it runs the demo:\n%s", s.stderr)
+	}
+	login, _ := http.NewRequest("POST", s.url+"/auth/login", nil)
+	login.SetBasicAuth("alice", "correct horse battery staple")
+	resp, err := http.DefaultClient.Do(login)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("login: %v %v", resp, err)
+	}
+	var tok map[string]any
+	json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	for name, auth := range map[string]string{
+		"jwt":     "Bearer " + tok["access_token"].(string),
+		"api key": "Bearer " + strings.TrimSpace(string(keyOut)),
+		"none":    "",
+	} {
+		r, _ := http.NewRequest("GET", s.url+"/api/data", nil)
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		want := 200
+		if auth == "" {
+			want = 401
+		}
+		if resp.StatusCode != want || (want == 200 && (body["data"] != "This is secure data" || body["username"] != "alice")) {
+			t.Fatalf("%s: %d %v", name, resp.StatusCode, body)
+		}
+	}
+}
