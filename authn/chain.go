@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -42,7 +43,9 @@ type Options struct {
 func Chain(auths []Authenticator, opts Options) func(http.Handler) http.Handler {
 	challenges := make([]string, 0, len(auths))
 	for _, a := range auths {
-		challenges = append(challenges, a.Challenge())
+		if c := a.Challenge(); !slices.Contains(challenges, c) { // JWT and API keys share "Bearer"
+			challenges = append(challenges, c)
+		}
 	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -78,8 +78,8 @@ func TestChain(t *testing.T) {
 		{"valid jwt", map[string]string{"Authorization": "Bearer " + good}, 200, "usr_1", "jwt", 0, false},
 		{"valid api key in Authorization", map[string]string{"Authorization": "Bearer rk_good"}, 200, "usr_2", "api_key", 0, false},
 		{"valid api key in X-API-Key", map[string]string{"X-API-Key": "rk_good"}, 200, "usr_2", "api_key", 0, false},
-		{"no credential", nil, 401, "", "", 2, false},
-		{"basic is not offered here", map[string]string{"Authorization": "Basic YWxpY2U6cHc="}, 401, "", "", 2, false},
+		{"no credential", nil, 401, "", "", 1, false}, // both kinds share one Bearer challenge
+		{"basic is not offered here", map[string]string{"Authorization": "Basic YWxpY2U6cHc="}, 401, "", "", 1, false},
 		{"jwt for another audience", map[string]string{"Authorization": "Bearer " + otherAud}, 401, "", "", 1, true},
 		{"tampered jwt", map[string]string{"Authorization": "Bearer " + good[:len(good)-2] + "AA"}, 401, "", "", 1, true},
 		{"revoked jwt", map[string]string{"Authorization": "Bearer " + revokedTok}, 401, "", "", 1, true},
