@@ -2,59 +2,28 @@ package bench
 
 import (
 	"context"
-	"crypto/rand"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/oauth"
-	"github.com/rampart-sec/rampart/internal/secrets"
-	"github.com/rampart-sec/rampart/internal/store"
-	"github.com/rampart-sec/rampart/password"
-	"github.com/rampart-sec/rampart/token"
+	"github.com/rampart-sec/rampart/internal/oauth/oauthtest"
 )
 
 // oauthServer builds an authorization server on a fresh SQLite database and
 // registers one confidential client_credentials client.
 func oauthServer(b *testing.B) (http.Handler, string, string) {
 	b.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, "sqlite://"+b.TempDir()+"/bench.db", store.Options{})
+	e := oauthtest.Start(b, "sqlite://"+b.TempDir()+"/bench.db", false, func(c *oauth.Config, _ *oauth.Deps) {
+		c.Issuer = "http://127.0.0.1:8080"
+	})
+	c, secret, err := e.Clients.Create(context.Background(), oauth.ClientSpec{Name: "bench", GrantTypes: []string{"client_credentials"}, Scopes: []string{"data:read"}})
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		b.Fatal(err)
-	}
-	master := make([]byte, 32)
-	rand.Read(master)
-	ring, err := secrets.Open(ctx, st, st, master, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	h, _ := password.NewHasher(password.DefaultParams(), nil)
-	clients := oauth.NewClients(st, ring, rand.Reader)
-	srv, err := oauth.New(ctx, oauth.Config{
-		Issuer: "http://127.0.0.1:8080", SigningAlg: token.ES256, AccessTokenTTL: 15 * time.Minute, RefreshTokenTTL: time.Hour,
-		IDTokenTTL: time.Hour, AuthorizationCodeTTL: time.Minute, KeyRotationOverlap: time.Hour,
-		Lockout: oauth.LockoutPolicy{MaxFailures: 5, Lockout: time.Minute, LockoutMax: time.Hour, Window: time.Hour},
-	}, oauth.Deps{Store: st, Keyring: ring, Identity: identity.New(st, h, ring), Clients: clients, Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, secret, err := clients.Create(ctx, oauth.ClientSpec{Name: "bench", GrantTypes: []string{"client_credentials"}, Scopes: []string{"data:read"}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	srv.Routes(mux)
-	return mux, c.ID, secret
+	return e.Handler, c.ID, secret
 }
 
 func do(b *testing.B, h http.Handler, path, body, user, pass string) *httptest.ResponseRecorder {

@@ -2,7 +2,6 @@ package identity_test
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"os"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/internal/identity"
-	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
 	"github.com/rampart-sec/rampart/internal/store/storetest"
 	"github.com/rampart-sec/rampart/internal/testenv"
@@ -43,12 +41,7 @@ type env struct {
 func newEnv(t *testing.T, url string) *env {
 	t.Helper()
 	st := storetest.Open(t, url)
-	master := make([]byte, 32)
-	rand.Read(master)
-	ring, err := secrets.Open(ctx, st, st, master, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ring := storetest.Keyring(t, st)
 	h, err := password.NewHasher(password.DefaultParams(), nil)
 	if err != nil {
 		t.Fatal(err)

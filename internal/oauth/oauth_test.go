@@ -2,13 +2,10 @@ package oauth_test
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -20,23 +17,13 @@ import (
 
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/oauth"
-	"github.com/rampart-sec/rampart/internal/secrets"
+	"github.com/rampart-sec/rampart/internal/oauth/oauthtest"
 	"github.com/rampart-sec/rampart/internal/store"
-	"github.com/rampart-sec/rampart/internal/store/storetest"
 	"github.com/rampart-sec/rampart/internal/testenv"
-	"github.com/rampart-sec/rampart/password"
 	"github.com/rampart-sec/rampart/token"
 )
 
 var ctx = context.Background()
-
-// testWriter sends the server log to the test log.
-type testWriter struct{ t testing.TB }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSpace(string(p)))
-	return len(p), nil
-}
 
 const pw = "correct horse battery staple"
 
@@ -51,44 +38,14 @@ type env struct {
 
 func newEnv(t testing.TB, dbURL string) *env {
 	t.Helper()
-	return newEnvWith(t, dbURL, func(*oauth.Config, *oauth.Deps) {})
+	return newEnvWith(t, dbURL, nil)
 }
 
 // newEnvWith is newEnv with the server's Config and Deps adjusted by configure.
 func newEnvWith(t testing.TB, dbURL string, configure func(*oauth.Config, *oauth.Deps)) *env {
 	t.Helper()
-	st := storetest.Open(t, dbURL)
-	master := make([]byte, 32)
-	rand.Read(master)
-	ring, err := secrets.Open(ctx, st, st, master, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := password.NewHasher(password.DefaultParams(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := identity.New(st, h, ring)
-	clients := oauth.NewClients(st, ring, rand.Reader)
-	hs := httptest.NewUnstartedServer(nil)
-	base := "http://" + hs.Listener.Addr().String()
-	cfg := oauth.Config{
-		Issuer: base, SigningAlg: token.ES256, AccessTokenTTL: 15 * time.Minute, RefreshTokenTTL: 24 * time.Hour,
-		IDTokenTTL: time.Hour, AuthorizationCodeTTL: time.Minute, KeyRotationOverlap: time.Hour,
-		Lockout: oauth.LockoutPolicy{MaxFailures: 3, Lockout: time.Minute, LockoutMax: time.Hour, Window: time.Hour},
-	}
-	deps := oauth.Deps{Store: st, Keyring: ring, Identity: ids, Clients: clients, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
-	configure(&cfg, &deps)
-	srv, err := oauth.New(ctx, cfg, deps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	srv.Routes(mux)
-	hs.Config.Handler = mux
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return &env{url: base, st: st, ids: ids, clients: clients, srv: srv}
+	e := oauthtest.Start(t, dbURL, true, configure)
+	return &env{url: e.URL, st: e.Store, ids: e.Identity, clients: e.Clients, srv: e.Server}
 }
 
 func databases(t *testing.T, fn func(t *testing.T, e *env)) {

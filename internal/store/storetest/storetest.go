@@ -5,12 +5,14 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
 )
 
@@ -418,4 +420,18 @@ func Open(t testing.TB, url string) *store.Store {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// Keyring unlocks st with a fresh random master key.
+func Keyring(tb testing.TB, st *store.Store) *secrets.Keyring {
+	tb.Helper()
+	master := make([]byte, 32)
+	if _, err := rand.Read(master); err != nil {
+		tb.Fatal(err)
+	}
+	ring, err := secrets.Open(context.Background(), st, st, master, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ring
 }
