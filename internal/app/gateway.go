@@ -7,6 +7,7 @@ import (
 
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/authz"
+	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/gateway"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/oauth"
@@ -15,8 +16,14 @@ import (
 
 // Gateway builds the configured routes with their authenticators.
 func (a *App) Gateway(as *oauth.Server) (*gateway.Gateway, error) {
-	auths := make(map[string]authn.Authenticator, len(a.Config.Authenticators))
-	for name, spec := range a.Config.Authenticators {
+	return a.GatewayFor(as, a.Config.Authenticators, a.Config.Routes)
+}
+
+// GatewayFor builds a gateway for the given authenticators and routes (a
+// reloaded configuration's).
+func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator, routes []config.Route) (*gateway.Gateway, error) {
+	auths := make(map[string]authn.Authenticator, len(specs))
+	for name, spec := range specs {
 		switch spec.Type {
 		case "jwt":
 			aud := spec.Audience
@@ -49,7 +56,7 @@ func (a *App) Gateway(as *oauth.Server) (*gateway.Gateway, error) {
 			return nil, fmt.Errorf("authenticators.%s: unknown type %q", name, spec.Type)
 		}
 	}
-	return gateway.New(a.Config.Routes, auths, gateway.Options{
+	return gateway.New(routes, auths, gateway.Options{
 		Log: a.Log,
 		OnDecision: func(r *http.Request, d authz.Decision) {
 			if !d.Allow {

@@ -7,8 +7,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"sync/atomic"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/config"
+	"github.com/rampart-sec/rampart/internal/gateway"
 	"github.com/rampart-sec/rampart/internal/oauth"
 )
 
@@ -43,10 +47,19 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
+// Reloader gives Serve new configurations: every value on Signals asks for
+// Load to be called; a configuration that fails to load or to build is
+// rejected and the running one keeps serving.
+type Reloader struct {
+	Signals <-chan os.Signal
+	Load    func() (*config.Config, error)
+}
+
 // Serve listens on the configured address and serves until ctx is done, then
 // drains in-flight requests for up to the shutdown timeout. ready, if not nil,
-// receives the bound address once the listener is open.
-func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
+// receives the bound address once the listener is open. With a Reloader, the
+// routes and authenticators are swapped atomically on each signal.
+func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Reloader) error {
 	cfg := a.Config.Server
 	as, err := a.OAuth(ctx)
 	if err != nil {
@@ -56,6 +69,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	if err != nil {
 		return err
 	}
+	var current atomic.Pointer[gateway.Gateway]
+	current.Store(gw)
+	routed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().ServeHTTP(w, r) })
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
@@ -64,7 +80,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	defer stopBG()
 	go as.Run(bg)
 	srv := &http.Server{
-		Handler:           a.Handler(as, gw),
+		Handler:           a.Handler(as, routed),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -80,6 +96,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if reload != nil {
+		go a.reloadLoop(bg, as, reload, &current)
+	}
 	select {
 	case err := <-errc:
 		return err
@@ -95,4 +114,27 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr)) error {
 		return err
 	}
 	return nil
+}
+
+// reloadLoop rebuilds the gateway on each reload signal and swaps it in; a
+// bad configuration is logged with every problem and changes nothing.
+func (a *App) reloadLoop(ctx context.Context, as *oauth.Server, r *Reloader, current *atomic.Pointer[gateway.Gateway]) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.Signals:
+		}
+		cfg, err := r.Load()
+		if err == nil {
+			var gw *gateway.Gateway
+			if gw, err = a.GatewayFor(as, cfg.Authenticators, cfg.Routes); err == nil {
+				current.Store(gw)
+				a.Log.Info("configuration reloaded", "routes", len(cfg.Routes), "authenticators", len(cfg.Authenticators),
+					"note", "routes and authenticators changed; other settings apply at the next restart")
+				continue
+			}
+		}
+		a.Log.Error("configuration reload rejected; still serving the previous configuration", "error", err.Error())
+	}
 }

@@ -33,9 +33,15 @@ func newServeCmd(s *streams) *cobra.Command {
 				return err
 			}
 			log := app.NewLogger(cfg.Logging, s.err)
+			var reload *app.Reloader
 			if path, _ := cmd.Flags().GetString("config"); path == "" && os.Getenv("RAMPART_CONFIG") == "" {
 				cfg.Authenticators, cfg.Routes = config.DemoRoutes()
 				log.Info("no configuration file: serving the built-in demo route GET /api/data (any rampart access token or API key); see docs/config.md to guard your own API")
+			} else {
+				hup := make(chan os.Signal, 1)
+				signal.Notify(hup, syscall.SIGHUP)
+				defer signal.Stop(hup)
+				reload = &app.Reloader{Signals: hup, Load: func() (*config.Config, error) { return loadConfig(cmd) }}
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -44,7 +50,7 @@ func newServeCmd(s *streams) *cobra.Command {
 				return err
 			}
 			defer a.Close()
-			return a.Serve(ctx, nil)
+			return a.Serve(ctx, nil, reload)
 		},
 	}
 	cmd.Flags().StringVar(&listen, "listen", "", "listen address (overrides server.listen)")

@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestGatewayGuardsAnUpstream puts the real binary in front of an upstream
@@ -240,5 +242,64 @@ func TestDemoRouteWithoutConfig(t *testing.T) {
 		if resp.StatusCode != want || (want == 200 && (body["data"] != "This is secure data" || body["username"] != "alice")) {
 			t.Fatalf("%s: %d %v", name, resp.StatusCode, body)
 		}
+	}
+}
+
+// SIGHUP swaps in a new configuration atomically; a bad one is rejected and
+// the running configuration keeps serving.
+func TestReloadOnSIGHUP(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `{"ok":true}`)
+	}))
+	defer upstream.Close()
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "rampart.yaml")
+	write := func(body string) {
+		t.Helper()
+		if err := os.WriteFile(cfgFile, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	route := func(path string) string {
+		return fmt.Sprintf("version: 1\nroutes:\n  - {name: r, match: {path: %s}, upstream: %q, public: true}\n", path, upstream.URL)
+	}
+	write(route("/one"))
+	s := startServe(t, dir, []string{"RAMPART_CONFIG=" + cfgFile})
+	status := func(path string) int {
+		t.Helper()
+		code, _ := get(t, s.url+path)
+		return code
+	}
+	if status("/one") != 200 || status("/two") != 404 {
+		t.Fatal("initial routes wrong")
+	}
+	hup := func() {
+		t.Helper()
+		if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor := func(cond func() bool, what string) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s\n%s", what, s.stderr)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	write(route("/two"))
+	hup()
+	waitFor(func() bool { return status("/two") == 200 && status("/one") == 404 }, "the new route")
+	// A bad file: rejected, and /two keeps working.
+	write("version: 1\nroutes:\n  - {name: r, match: {path: /three}, upstream: \"ftp://x\", public: true}\n")
+	hup()
+	waitFor(func() bool { return strings.Contains(s.stderr.String(), "configuration reload rejected") }, "the rejection log line")
+	if status("/two") != 200 || status("/three") != 404 {
+		t.Fatal("a rejected reload changed the routes")
+	}
+	if !strings.Contains(s.stderr.String(), `routes[0].upstream`) {
+		t.Fatalf("the rejection does not name the problem:\n%s", s.stderr)
 	}
 }
