@@ -79,6 +79,7 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 				chain = append(chain, a)
 			}
 			h = authn.Chain(chain, authn.Options{OnFailure: opts.OnAuthFailure})(h)
+			h = guardAuthorization(h)
 		}
 		h = limitBody(r.MaxBodyBytes)(h)
 		g.handlers[i] = requestID(headers(h))
