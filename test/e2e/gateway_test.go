@@ -303,3 +303,40 @@ func TestReloadOnSIGHUP(t *testing.T) {
 		t.Fatalf("the rejection does not name the problem:\n%s", s.stderr)
 	}
 }
+
+// A client that sends its headers too slowly (slowloris) is cut off after
+// server.read_header_timeout.
+func TestSlowHeadersAreCutOff(t *testing.T) {
+	s := startServe(t, t.TempDir(), []string{"RAMPART_SERVER_READ_HEADER_TIMEOUT=500ms"})
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprint(c, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+	start := time.Now()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	buf := make([]byte, 512)
+	for {
+		// Keep dribbling one byte at a time, as slowloris does, until the server hangs up.
+		if _, err := c.Write([]byte("a")); err != nil {
+			break
+		}
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		n, err := c.Read(buf)
+		if n > 0 || (err != nil && !isTimeoutErr(err)) {
+			break
+		}
+		if time.Since(start) > 8*time.Second {
+			t.Fatal("the server kept a slow-header connection open for 8s")
+		}
+	}
+	if d := time.Since(start); d < 400*time.Millisecond || d > 5*time.Second {
+		t.Fatalf("connection ended after %v, want about 500ms", d)
+	}
+}
+
+func isTimeoutErr(err error) bool {
+	ne, ok := err.(net.Error)
+	return ok && ne.Timeout()
+}
