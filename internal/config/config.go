@@ -89,7 +89,21 @@ type Server struct {
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	// ShutdownTimeout is how long in-flight requests may drain on shutdown. Default 15s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// TLS serves HTTPS from a certificate and key file. Default off.
+	TLS TLS `yaml:"tls"`
 }
+
+// TLS is the listener's certificate. TLS 1.2 is the minimum, with only AEAD
+// cipher suites; TLS 1.3 is preferred.
+type TLS struct {
+	// CertFile is a PEM certificate chain (leaf first). Default empty: no TLS.
+	CertFile string `yaml:"cert_file" env:"RAMPART_TLS_CERT_FILE"`
+	// KeyFile is the PEM private key of the certificate.
+	KeyFile string `yaml:"key_file" env:"RAMPART_TLS_KEY_FILE"`
+}
+
+// Enabled reports whether a certificate is configured.
+func (t TLS) Enabled() bool { return t.CertFile != "" }
 
 // Storage is where durable state lives.
 type Storage struct {

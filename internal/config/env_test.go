@@ -109,7 +109,7 @@ func TestConfigEnvErrors(t *testing.T) {
 		{"alias conflict", []string{"RAMPART_LISTEN=127.0.0.1:1", "RAMPART_SERVER_LISTEN=127.0.0.1:2"},
 			[]string{`environment RAMPART_LISTEN (server.listen): conflicts with RAMPART_SERVER_LISTEN, which is set to a different value; unset one of them`}},
 		{"validation names the variable", []string{"RAMPART_LISTEN=0.0.0.0:80"},
-			[]string{`environment RAMPART_LISTEN (server.listen): "0.0.0.0:80" is not a loopback address, and rampart has no TLS yet, so credentials and tokens would cross the network in plain text; listen on 127.0.0.1, ::1 or localhost, or set server.insecure_http: true if a proxy in front of rampart terminates TLS`}},
+			[]string{`environment RAMPART_LISTEN (server.listen): "0.0.0.0:80" is not a loopback address, and TLS is off, so credentials and tokens would cross the network in plain text; set server.tls.cert_file and server.tls.key_file, listen on 127.0.0.1, ::1 or localhost, or set server.insecure_http: true if a proxy in front of rampart terminates TLS`}},
 		{"validation of an enum", []string{"RAMPART_LOGGING_FORMAT=xml"},
 			[]string{`environment RAMPART_LOGGING_FORMAT (logging.format): must be one of json, text; got "xml"`}},
 		{"env fixes a file problem", []string{"RAMPART_MODE=production"}, nil},

@@ -24,7 +24,7 @@ logging:
 	}
 	// Output:
 	// environment RAMPART_MODE (mode): must be one of development, production; got "prod"
-	// rampart.yaml:3: server.listen: "0.0.0.0:8080" is not a loopback address, and rampart has no TLS yet, so credentials and tokens would cross the network in plain text; listen on 127.0.0.1, ::1 or localhost, or set server.insecure_http: true if a proxy in front of rampart terminates TLS
+	// rampart.yaml:3: server.listen: "0.0.0.0:8080" is not a loopback address, and TLS is off, so credentials and tokens would cross the network in plain text; set server.tls.cert_file and server.tls.key_file, listen on 127.0.0.1, ::1 or localhost, or set server.insecure_http: true if a proxy in front of rampart terminates TLS
 	// rampart.yaml:4: server.read_header_timeout: expected a duration like "15s", got "fast"
 	// rampart.yaml:6: logging.levl: unknown key; did you mean "level"?
 }

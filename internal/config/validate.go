@@ -1,6 +1,7 @@
 package config
 
 import (
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/netip"
@@ -146,14 +147,14 @@ func (c Config) validate(v *validator, _ string) {
 
 func (s Server) validate(v *validator, path string) {
 	listen := joinKey(path, "listen")
-	if host, ok := checkHostPort(v, listen, s.Listen); ok && !s.InsecureHTTP && !isLoopback(host) {
+	if host, ok := checkHostPort(v, listen, s.Listen); ok && !s.InsecureHTTP && !s.TLS.Enabled() && !isLoopback(host) {
 		what := fmt.Sprintf("%q is not a loopback address", s.Listen)
 		if host == "" {
 			what = fmt.Sprintf("%q listens on every network interface", s.Listen)
 		}
-		v.errorf(listen, "%s, and rampart has no TLS yet, so credentials and tokens would cross the network in plain text; "+
-			"listen on 127.0.0.1, ::1 or localhost, or set %s: true if a proxy in front of rampart terminates TLS",
-			what, joinKey(path, "insecure_http"))
+		v.errorf(listen, "%s, and TLS is off, so credentials and tokens would cross the network in plain text; "+
+			"set %s and %s, listen on 127.0.0.1, ::1 or localhost, or set %s: true if a proxy in front of rampart terminates TLS",
+			what, joinKey(joinKey(path, "tls"), "cert_file"), joinKey(joinKey(path, "tls"), "key_file"), joinKey(path, "insecure_http"))
 	}
 	v.positive(joinKey(path, "read_header_timeout"), s.ReadHeaderTimeout)
 	v.positive(joinKey(path, "shutdown_timeout"), s.ShutdownTimeout)
@@ -293,4 +294,30 @@ func (l Login) validate(v *validator, path string) {
 func (l Logging) validate(v *validator, path string) {
 	v.oneOf(joinKey(path, "format"), l.Format, "json", "text")
 	v.oneOf(joinKey(path, "level"), l.Level, "debug", "info", "warn", "error")
+}
+
+func (t TLS) validate(v *validator, path string) {
+	cert, key := joinKey(path, "cert_file"), joinKey(path, "key_file")
+	switch {
+	case t.CertFile == "" && t.KeyFile == "":
+		return
+	case t.CertFile == "":
+		v.errorf(cert, "required when key_file is set")
+		return
+	case t.KeyFile == "":
+		v.errorf(key, "required when cert_file is set")
+		return
+	}
+	if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
+		v.errorf(cert, "cannot load the certificate and key: %s", redactTLSError(err))
+	}
+}
+
+// redactTLSError keeps crypto/tls's reason but never key material.
+func redactTLSError(err error) string {
+	msg := err.Error()
+	if i := strings.Index(msg, "-----BEGIN"); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
 }

@@ -21,8 +21,8 @@ func TestConfigDefaultIsValid(t *testing.T) {
 // the exact message.
 func TestConfigValidate(t *testing.T) {
 	t.Parallel()
-	const notLoopback = `, and rampart has no TLS yet, so credentials and tokens would cross the network in plain text; ` +
-		`listen on 127.0.0.1, ::1 or localhost, or set server.insecure_http: true if a proxy in front of rampart terminates TLS`
+	const notLoopback = `, and TLS is off, so credentials and tokens would cross the network in plain text; ` +
+		`set server.tls.cert_file and server.tls.key_file, listen on 127.0.0.1, ::1 or localhost, or set server.insecure_http: true if a proxy in front of rampart terminates TLS`
 	tests := []struct {
 		name   string
 		change func(c *Config)

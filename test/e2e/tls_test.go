@@ -1,0 +1,105 @@
+package e2e
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testCA writes a CA and a 127.0.0.1 server certificate it signed; it
+// returns the cert and key file paths and a pool trusting the CA.
+func testCA(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rampart test CA"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
+		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	certFile, keyFile = filepath.Join(dir, "tls.crt"), filepath.Join(dir, "tls.key")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	pool = x509.NewCertPool()
+	pool.AddCert(ca)
+	return certFile, keyFile, pool
+}
+
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, pool := testCA(t, dir)
+	s := startServe(t, dir, []string{"RAMPART_TLS_CERT_FILE=" + certFile, "RAMPART_TLS_KEY_FILE=" + keyFile})
+	if !strings.HasPrefix(s.url, "https://") {
+		t.Fatalf("listening on %s, want https", s.url)
+	}
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, ForceAttemptHTTP2: true}}
+	resp, err := client.Get(s.url + "/api/data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 401 || !strings.HasPrefix(resp.Header.Get("Strict-Transport-Security"), "max-age=") {
+		t.Fatalf("over TLS: %d, HSTS %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"))
+	}
+	if resp.ProtoMajor != 2 {
+		t.Errorf("negotiated %s, want HTTP/2", resp.Proto)
+	}
+	// TLS 1.1 and a CBC suite on TLS 1.2 are refused.
+	addr := strings.TrimPrefix(s.url, "https://")
+	for name, cfg := range map[string]*tls.Config{
+		"tls1.1":    {RootCAs: pool, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11},
+		"cbc suite": {RootCAs: pool, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA}},
+	} {
+		if c, err := tls.Dial("tcp", addr, cfg); err == nil {
+			c.Close()
+			t.Errorf("%s handshake succeeded", name)
+		}
+	}
+	// Plain HTTP to the TLS port gets no service.
+	if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("plain HTTP to the TLS port: %d", resp.StatusCode)
+		}
+	}
+}
+
+// With TLS, a public address needs no insecure_http; config check loads the files.
+func TestTLSConfigChecks(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := testCA(t, dir)
+	cfg := filepath.Join(dir, "rampart.yaml")
+	os.WriteFile(cfg, []byte("version: 1\nserver:\n  listen: 0.0.0.0:8443\n  tls: {cert_file: "+certFile+", key_file: "+keyFile+"}\n"), 0o600)
+	if out, err := command(t, dir, nil, "config", "check", cfg).CombinedOutput(); err != nil {
+		t.Fatalf("config check with TLS on 0.0.0.0: %v\n%s", err, out)
+	}
+	os.WriteFile(cfg, []byte("version: 1\nserver:\n  tls: {cert_file: "+keyFile+", key_file: "+keyFile+"}\n"), 0o600)
+	out, err := command(t, dir, nil, "config", "check", cfg).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "server.tls.cert_file: cannot load the certificate and key") || strings.Contains(string(out), "PRIVATE KEY") {
+		t.Fatalf("bad cert file: %v\n%s", err, out)
+	}
+}
