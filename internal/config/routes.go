@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/authz"
+	"github.com/rampart-sec/rampart/secheaders"
 	"github.com/rampart-sec/rampart/internal/routing"
 )
 
@@ -49,6 +50,45 @@ type Route struct {
 	Public bool `yaml:"public"`
 	// MaxBodyBytes caps the request body (413 beyond). Default 1048576.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// Headers override the security headers of the route's responses.
+	Headers RouteHeaders `yaml:"headers"`
+	// CORS lets browsers on other origins call the route. Default off.
+	CORS RouteCORS `yaml:"cors"`
+}
+
+// RouteHeaders override security headers; empty keeps rampart's default and
+// "-" removes the header.
+type RouteHeaders struct {
+	ContentSecurityPolicy     string `yaml:"content_security_policy"`
+	FrameOptions              string `yaml:"frame_options"`
+	ReferrerPolicy            string `yaml:"referrer_policy"`
+	HSTS                      string `yaml:"hsts"`
+	CrossOriginOpenerPolicy   string `yaml:"cross_origin_opener_policy"`
+	CrossOriginResourcePolicy string `yaml:"cross_origin_resource_policy"`
+	PermissionsPolicy         string `yaml:"permissions_policy"`
+}
+
+// Policy is the override as the secheaders package takes it.
+func (h RouteHeaders) Policy() secheaders.Policy {
+	return secheaders.Policy{ContentSecurityPolicy: h.ContentSecurityPolicy, FrameOptions: h.FrameOptions, ReferrerPolicy: h.ReferrerPolicy,
+		HSTS: h.HSTS, CrossOriginOpenerPolicy: h.CrossOriginOpenerPolicy, CrossOriginResourcePolicy: h.CrossOriginResourcePolicy,
+		PermissionsPolicy: h.PermissionsPolicy}
+}
+
+// RouteCORS is a route's cross-origin policy: an explicit origin allowlist.
+type RouteCORS struct {
+	Origins        []string      `yaml:"origins"`
+	Methods        []string      `yaml:"methods"`
+	Headers        []string      `yaml:"headers"`
+	ExposedHeaders []string      `yaml:"exposed_headers"`
+	Credentials    bool          `yaml:"credentials"`
+	MaxAge         time.Duration `yaml:"max_age"`
+}
+
+// CORS is the policy as the secheaders package takes it.
+func (c RouteCORS) CORS() secheaders.CORS {
+	return secheaders.CORS{Origins: c.Origins, Methods: c.Methods, Headers: c.Headers, ExposedHeaders: c.ExposedHeaders,
+		Credentials: c.Credentials, MaxAge: c.MaxAge}
 }
 
 // RouteMatch is a route's request selector.
@@ -115,6 +155,16 @@ func (r Route) validate(v *validator, path string) {
 		}
 	}
 	v.positive(p("upstream_timeout"), r.UpstreamTimeout)
+	if err := r.Headers.Policy().Validate(); err != nil {
+		for _, e := range unjoin(err) {
+			v.errorf(p("headers"), "%s", strings.TrimPrefix(e.Error(), "secheaders: "))
+		}
+	}
+	if err := r.CORS.CORS().Validate(); err != nil {
+		for _, e := range unjoin(err) {
+			v.errorf(p("cors"), "%s", strings.TrimPrefix(e.Error(), "secheaders: "))
+		}
+	}
 	if r.MaxBodyBytes < 0 {
 		v.errorf(p("max_body_bytes"), "must be >= 0, got %d", r.MaxBodyBytes)
 	}

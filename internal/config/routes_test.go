@@ -62,6 +62,10 @@ func TestConfigRoutesErrors(t *testing.T) {
   - {name: a, match: {path: /y}, upstream: "http://u", public: true}`, `routes[1].name: "a" is already the name of routes[0]`},
 		{"bad prefix", `
   - {name: a, match: {path_prefix: /api}, upstream: "http://u", public: true}`, `r.yaml:8: routes[0]: match.path_prefix "/api" must end in "/"`},
+		{"cors wildcard with credentials", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true, cors: {origins: ["*"], credentials: true}}`, "routes[0].cors:"},
+		{"header injection", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true, headers: {frame_options: ALLOWALL}}`, "routes[0].headers:"},
 		{"bad upstream", `
   - {name: a, match: {path: /x}, upstream: "http://user:pw@u", public: true}`, "routes[0].upstream: must be an http(s) URL"},
 	} {

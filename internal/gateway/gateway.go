@@ -48,7 +48,7 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 	if err != nil {
 		return nil, err
 	}
-	headers := secheaders.Middleware(secheaders.Policy{})
+	headers := secheaders.Middleware(secheaders.Policy{}, secheaders.IsHTTPS(isHTTPS))
 	g := &Gateway{router: router, handlers: make([]http.Handler, len(routes))}
 	for i, r := range routes {
 		var h http.Handler
@@ -82,7 +82,15 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 			h = guardAuthorization(h)
 		}
 		h = limitBody(r.MaxBodyBytes)(h)
-		g.handlers[i] = requestID(headers(h))
+		cors, err := secheaders.CORSMiddleware(r.CORS.CORS())
+		if err != nil {
+			return nil, fmt.Errorf("routes[%d] (%s): cors: %w", i, r.Name, err)
+		}
+		pol := r.Headers.Policy()
+		if err := pol.Validate(); err != nil {
+			return nil, fmt.Errorf("routes[%d] (%s): headers: %w", i, r.Name, err)
+		}
+		g.handlers[i] = requestID(secheaders.Middleware(pol, secheaders.IsHTTPS(isHTTPS))(cors(h)))
 	}
 	g.notFound = requestID(headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, http.StatusNotFound, "Not Found", "No route matches this request.")
@@ -91,9 +99,16 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 }
 
 // ServeHTTP implements http.Handler: the most specific route's chain, 404
-// when no route matches, 400 for a non-canonical path.
+// when no route matches, 400 for a non-canonical path. A CORS preflight
+// (OPTIONS with Access-Control-Request-Method) is matched as the method it
+// asks about, so the route's CORS policy can answer it.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt, ok, err := g.router.Match(r)
+	mr := r
+	if m := r.Header.Get("Access-Control-Request-Method"); r.Method == http.MethodOptions && m != "" {
+		mr = r.Clone(r.Context())
+		mr.Method = m
+	}
+	rt, ok, err := g.router.Match(mr)
 	switch {
 	case errors.Is(err, routing.ErrBadPath):
 		w.Header().Set("X-Content-Type-Options", "nosniff")
@@ -137,3 +152,6 @@ func demoHandler() http.Handler {
 		_ = json.NewEncoder(w).Encode(out)
 	})
 }
+
+// isHTTPS reports whether the request reached rampart over TLS.
+func isHTTPS(r *http.Request) bool { return r.TLS != nil }

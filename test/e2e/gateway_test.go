@@ -54,6 +54,8 @@ routes:
     match: {path_prefix: /public/}
     upstream: %s
     public: true
+    headers: {frame_options: SAMEORIGIN}
+    cors: {origins: [https://app.example.com], credentials: true, methods: [GET, POST], max_age: 10m}
 `, addr, upstream.URL, upstream.URL, upstream.URL)
 	cfgFile := filepath.Join(dir, "rampart.yaml")
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
@@ -125,6 +127,28 @@ routes:
 		{"basic with a wrong password", "GET", "/api/admin/users", map[string]string{"Authorization": "Basic " + basic("root", "nope")}, "", 401, ""},
 		{"cel denies DELETE", "DELETE", "/api/admin/users", map[string]string{"Authorization": "Basic " + basic("root", "root password is long")}, "", 403, ""},
 		{"public route", "GET", "/public/info", map[string]string{"X-Rampart-Subject": "root"}, "", 200, ""},
+	}
+	// CORS: a preflight from the allowed origin is answered by rampart; others get nothing.
+	for origin, allowed := range map[string]bool{"https://app.example.com": true, "https://evil.example.com": false, "null": false} {
+		r, _ := http.NewRequest("OPTIONS", s.url+"/public/info", nil)
+		r.Header.Set("Origin", origin)
+		r.Header.Set("Access-Control-Request-Method", "POST")
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		acao := resp.Header.Get("Access-Control-Allow-Origin")
+		if allowed && (resp.StatusCode != 204 || acao != origin || resp.Header.Get("Access-Control-Allow-Credentials") != "true") {
+			t.Errorf("preflight from %s: %d ACAO %q", origin, resp.StatusCode, acao)
+		}
+		if !allowed && acao != "" {
+			t.Errorf("preflight from %s reflected: %q", origin, acao)
+		}
+	}
+	if resp, _ := req("GET", "/public/x", map[string]string{"Origin": "https://app.example.com"}, ""); resp.Header.Get("X-Frame-Options") != "SAMEORIGIN" ||
+		resp.Header.Get("Access-Control-Allow-Origin") != "https://app.example.com" {
+		t.Errorf("route header override or CORS missing: %v", resp.Header)
 	}
 	// Path confusion: a public prefix must not reach the admin route.
 	for target, want := range map[string]string{
