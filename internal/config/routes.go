@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/authz"
-	"github.com/rampart-sec/rampart/secheaders"
 	"github.com/rampart-sec/rampart/internal/routing"
+	"github.com/rampart-sec/rampart/secheaders"
 )
 
 // Authenticator is a named way to recognise a credential; routes list them by name.
