@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 )
 
 // APIKeyVerifier checks an API key and returns its identity; any error means
@@ -24,6 +26,15 @@ type APIKey struct {
 	Verify APIKeyVerifier
 	// Realm names the protection space in the challenge. Default "rampart".
 	Realm string
+	// CacheTTL keeps keys that verified for this long, so a busy key is not
+	// looked up on every request; a revoked or expired key may then work for
+	// up to CacheTTL longer. Zero: no cache.
+	CacheTTL time.Duration
+	// Now is the cache's clock. Nil means time.Now.
+	Now func() time.Time
+
+	once  sync.Once
+	cache *verifiedCache[*Identity]
 }
 
 var _ Authenticator = (*APIKey)(nil)
@@ -41,12 +52,28 @@ func (a *APIKey) Authenticate(r *http.Request) (*Identity, error) {
 		}
 		key = tok
 	}
+	var now time.Time
+	if a.CacheTTL > 0 {
+		a.once.Do(func() {
+			a.cache = newVerifiedCache[*Identity](jwtCacheSize)
+			if a.Now == nil {
+				a.Now = time.Now
+			}
+		})
+		now = a.Now()
+		if id, ok := a.cache.get(key, now); ok {
+			return id.clone(), nil
+		}
+	}
 	id, err := a.Verify(r.Context(), key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: api key: %v", ErrInvalidCredential, err)
 	}
 	id.Method = MethodAPIKey
-	return id, nil
+	if a.CacheTTL > 0 {
+		a.cache.put(key, id, now.Add(a.CacheTTL))
+	}
+	return id.clone(), nil
 }
 
 // Challenge implements Authenticator.

@@ -118,3 +118,50 @@ func TestChain(t *testing.T) {
 		t.Fatal("OnFailure never called")
 	}
 }
+
+// A cached JWT is still checked against the revocation list on every use,
+// and a cached API key is looked up again once its cache entry expires.
+func TestCachesHonourRevocation(t *testing.T) {
+	m, v := tokens(t)
+	tok, _, err := m.Mint(token.Claims{Subject: "usr_1", ClientID: "rc_1", Audience: []string{aud}}, 15*time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	revoked := false
+	now := time.Now()
+	valid := map[string]bool{"rk_live": true}
+	lookups := 0
+	chain := authn.Chain([]authn.Authenticator{
+		&authn.JWT{Verifier: v, Revoked: func(*token.Claims) bool { return revoked }},
+		&authn.APIKey{Prefix: "rk_", CacheTTL: 5 * time.Second, Now: func() time.Time { return now },
+			Verify: func(_ context.Context, k string) (*authn.Identity, error) {
+				lookups++
+				if !valid[k] {
+					return nil, errors.New("revoked")
+				}
+				return &authn.Identity{Subject: "usr_2"}, nil
+			}},
+	}, authn.Options{})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	status := func(auth string) int {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", auth)
+		rec := httptest.NewRecorder()
+		chain.ServeHTTP(rec, r)
+		return rec.Code
+	}
+	if status("Bearer "+tok) != 200 || status("Bearer "+tok) != 200 {
+		t.Fatal("valid token refused")
+	}
+	revoked = true
+	if status("Bearer "+tok) != 401 {
+		t.Fatal("a cached token survived revocation")
+	}
+	if status("Bearer rk_live") != 200 || status("Bearer rk_live") != 200 || lookups != 1 {
+		t.Fatalf("api key: %d lookups for two uses, want 1 (cached)", lookups)
+	}
+	valid["rk_live"] = false
+	now = now.Add(6 * time.Second)
+	if status("Bearer rk_live") != 401 || lookups != 2 {
+		t.Fatalf("a revoked key still works after the cache TTL (lookups %d)", lookups)
+	}
+}

@@ -76,3 +76,10 @@ func FromContext(ctx context.Context) (*Identity, bool) {
 	id, ok := ctx.Value(ctxKey{}).(*Identity)
 	return id, ok && id != nil
 }
+
+// clone returns a copy whose slices the caller may not share with a cache.
+// Claims are shared: they are read-only.
+func (id *Identity) clone() *Identity {
+	c := *id
+	return &c
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/rampart-sec/rampart/token"
 )
@@ -18,7 +20,22 @@ type JWT struct {
 	Revoked func(c *token.Claims) bool
 	// Realm names the protection space in the challenge. Default "rampart".
 	Realm string
+	// Now is the clock for the verified-token cache. Nil means time.Now.
+	Now func() time.Time
+
+	once  sync.Once
+	cache *verifiedCache[*jwtEntry]
 }
+
+// jwtEntry is a verified token: its claims (for the revocation check on
+// every use) and the identity built from them.
+type jwtEntry struct {
+	claims *token.Claims
+	id     *Identity
+}
+
+// jwtCacheSize bounds the verified-token cache.
+const jwtCacheSize = 16384
 
 var _ Authenticator = (*JWT)(nil)
 
@@ -28,6 +45,22 @@ func (j *JWT) Authenticate(r *http.Request) (*Identity, error) {
 	if !ok || strings.Count(tok, ".") != 2 {
 		return nil, ErrNoCredential
 	}
+	j.once.Do(func() {
+		j.cache = newVerifiedCache[*jwtEntry](jwtCacheSize)
+		if j.Now == nil {
+			j.Now = time.Now
+		}
+	})
+	now := j.Now()
+	// A token that verified is remembered until it expires, so the signature
+	// is checked once per token, not once per request; revocation is still
+	// checked every time.
+	if e, ok := j.cache.get(tok, now); ok {
+		if j.Revoked != nil && j.Revoked(e.claims) {
+			return nil, fmt.Errorf("%w: jwt: revoked", ErrInvalidCredential)
+		}
+		return e.id.clone(), nil
+	}
 	c, err := j.Verifier.Verify(tok)
 	if err != nil {
 		return nil, fmt.Errorf("%w: jwt: %v", ErrInvalidCredential, err)
@@ -35,11 +68,17 @@ func (j *JWT) Authenticate(r *http.Request) (*Identity, error) {
 	if j.Revoked != nil && j.Revoked(c) {
 		return nil, fmt.Errorf("%w: jwt: revoked", ErrInvalidCredential)
 	}
+	id := j.identity(c)
+	j.cache.put(tok, &jwtEntry{claims: c, id: id}, c.ExpiresAt)
+	return id.clone(), nil
+}
+
+func (j *JWT) identity(c *token.Claims) *Identity {
 	id := &Identity{Subject: c.Subject, Roles: c.Roles, Scopes: c.Scopes, Method: MethodJWT, ClientID: c.ClientID, Claims: claimsMap(c)}
 	if u, _ := c.Extra["preferred_username"].(string); u != "" {
 		id.Username = u
 	}
-	return id, nil
+	return id
 }
 
 // Challenge implements Authenticator.

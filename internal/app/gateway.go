@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/authz"
@@ -36,7 +37,7 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 			}
 			auths[name] = &authn.JWT{Verifier: v, Revoked: as.Revoked}
 		case "api_key":
-			auths[name] = &authn.APIKey{Prefix: identity.APIKeyPrefix, Header: spec.Header, Verify: a.verifyAPIKey}
+			auths[name] = &authn.APIKey{Prefix: identity.APIKeyPrefix, Header: spec.Header, Verify: a.verifyAPIKey, CacheTTL: apiKeyCacheTTL}
 		case "basic":
 			auths[name] = &authn.Basic{Verify: func(ctx context.Context, user, pass string) (*authn.Identity, error) {
 				u, _, err := as.CheckPassword(ctx, user, pass)
@@ -68,6 +69,10 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 		},
 	})
 }
+
+// apiKeyCacheTTL is how long a node trusts an API key it verified: a revoked
+// key stops working everywhere within it.
+const apiKeyCacheTTL = 5 * time.Second
 
 // verifyAPIKey turns a rampart API key into the identity of its owner, with
 // the key's scopes.
