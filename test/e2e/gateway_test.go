@@ -364,3 +364,53 @@ func isTimeoutErr(err error) bool {
 	ne, ok := err.(net.Error)
 	return ok && ne.Timeout()
 }
+
+// SIGTERM drains: a request in flight when the signal arrives still gets its answer.
+func TestGracefulShutdownDrainsInFlight(t *testing.T) {
+	release := make(chan struct{})
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		fmt.Fprint(w, `{"slow":true}`)
+	}))
+	defer upstream.Close()
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "rampart.yaml")
+	os.WriteFile(cfgFile, []byte(fmt.Sprintf("version: 1\nroutes:\n  - {name: slow, match: {path: /slow}, upstream: %q, public: true}\n", upstream.URL)), 0o600)
+	s := startServe(t, dir, []string{"RAMPART_CONFIG=" + cfgFile})
+	type result struct {
+		code int
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		resp, err := http.Get(s.url + "/slow")
+		if err != nil {
+			done <- result{0, err}
+			return
+		}
+		resp.Body.Close()
+		done <- result{resp.StatusCode, nil}
+	}()
+	time.Sleep(300 * time.Millisecond) // the request is now waiting on the upstream
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(release)
+	select {
+	case r := <-done:
+		if r.err != nil || r.code != 200 {
+			t.Fatalf("in-flight request during shutdown: %d %v", r.code, r.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("in-flight request never finished")
+	}
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("exit after draining: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("rampart did not exit after draining")
+	}
+}
