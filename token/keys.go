@@ -154,6 +154,22 @@ func ParsePrivate(id string, alg Alg, der []byte) (*Key, error) {
 	return &Key{ID: id, Alg: alg, Private: priv, Public: priv.Public()}, nil
 }
 
+// NewPublicKey returns a verification-only key, for keys published by another
+// issuer (a JWKS). It refuses a key whose type does not suit alg, so a key can
+// never be used with an algorithm it was not made for.
+func NewPublicKey(id string, alg Alg, pub crypto.PublicKey) (*Key, error) {
+	if err := checkKeyID(id); err != nil {
+		return nil, err
+	}
+	if !alg.valid() {
+		return nil, fmt.Errorf("key %q: %w: %q", id, ErrUnsupportedAlg, alg)
+	}
+	if err := checkKeyType(alg, pub); err != nil {
+		return nil, fmt.Errorf("key %q: %w", id, err)
+	}
+	return &Key{ID: id, Alg: alg, Public: pub}, nil
+}
+
 // checkKeyType reports whether pub is the kind of key alg needs.
 func checkKeyType(alg Alg, pub crypto.PublicKey) error {
 	switch alg {

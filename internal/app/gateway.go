@@ -27,11 +27,20 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 	for name, spec := range specs {
 		switch spec.Type {
 		case "jwt":
+			if spec.JWKSURL != "" { // another issuer's tokens
+				jwks := &authn.JWKS{URL: spec.JWKSURL, Log: a.Log}
+				v, err := token.NewVerifier(jwks.Lookup, token.VerifyOptions{Issuer: spec.Issuer, Audiences: []string{spec.Audience}, Type: spec.TokenType})
+				if err != nil {
+					return nil, fmt.Errorf("authenticators.%s: %w", name, err)
+				}
+				auths[name] = &authn.JWT{Verifier: v}
+				continue
+			}
 			aud := spec.Audience
 			if aud == "" {
 				aud = as.DefaultAudience()
 			}
-			v, err := token.NewVerifier(as.Keys().Lookup, token.VerifyOptions{Issuer: as.Issuer(), Audiences: []string{aud}})
+			v, err := token.NewVerifier(as.Keys().Lookup, token.VerifyOptions{Issuer: as.Issuer(), Audiences: []string{aud}, Type: spec.TokenType})
 			if err != nil {
 				return nil, fmt.Errorf("authenticators.%s: %w", name, err)
 			}

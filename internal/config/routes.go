@@ -18,9 +18,16 @@ import (
 type Authenticator struct {
 	// Type is jwt (tokens rampart issued), api_key or basic.
 	Type string `yaml:"type"`
-	// Audience is what a jwt authenticator requires in aud. Default: the
-	// issuer's default audience (issuer.default_audience, else the issuer URL).
+	// Audience is what a jwt authenticator requires in aud. Default (for
+	// rampart's own tokens): the issuer's default audience.
 	Audience string `yaml:"audience"`
+	// Issuer and JWKSURL make a jwt authenticator accept another issuer's
+	// tokens (Auth0, Keycloak, Entra ID …) instead of rampart's own.
+	Issuer  string `yaml:"issuer"`
+	JWKSURL string `yaml:"jwks_url"`
+	// TokenType is the typ header required of jwt tokens: at+jwt (RFC 9068,
+	// default) or JWT (what Keycloak and Entra ID send).
+	TokenType string `yaml:"token_type"`
 	// Header is an extra header an api_key authenticator reads (e.g.
 	// X-API-Key); Authorization: Bearer rk_… always works.
 	Header string `yaml:"header"`
@@ -130,6 +137,27 @@ func (a Authenticator) validate(v *validator, path string) {
 	}
 	if a.Audience != "" && a.Type != "jwt" {
 		v.errorf(joinKey(path, "audience"), "only jwt authenticators check an audience")
+	}
+	if a.Type != "jwt" {
+		for k, val := range map[string]string{"issuer": a.Issuer, "jwks_url": a.JWKSURL, "token_type": a.TokenType} {
+			if val != "" {
+				v.errorf(joinKey(path, k), "only jwt authenticators take %s", k)
+			}
+		}
+	} else {
+		if a.TokenType != "" {
+			v.oneOf(joinKey(path, "token_type"), a.TokenType, "at+jwt", "JWT")
+		}
+		switch {
+		case (a.Issuer == "") != (a.JWKSURL == ""):
+			v.errorf(joinKey(path, "jwks_url"), "issuer and jwks_url go together: both for another issuer's tokens, neither for rampart's own")
+		case a.Issuer != "" && a.Audience == "":
+			v.errorf(joinKey(path, "audience"), "required with an external issuer: the aud your API answers to")
+		case a.JWKSURL != "":
+			if u, err := url.Parse(a.JWKSURL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+				v.errorf(joinKey(path, "jwks_url"), "must be an https URL (http only to loopback), got %s", quoteValue(a.JWKSURL))
+			}
+		}
 	}
 	if h := a.Header; h != "" && (strings.ContainsAny(h, " :\r\n") || strings.EqualFold(h, "Authorization") || strings.EqualFold(h, "Cookie")) {
 		v.errorf(joinKey(path, "header"), "must be a plain header name other than Authorization and Cookie, got %s", quoteValue(h))

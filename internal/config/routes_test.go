@@ -38,6 +38,26 @@ func TestConfigRoutesValid(t *testing.T) {
 	}
 }
 
+func TestConfigExternalIssuer(t *testing.T) {
+	base := "version: 1\nauthenticators:\n  partner: "
+	for body, want := range map[string]string{
+		`{type: jwt, issuer: "https://login.partner.example", jwks_url: "https://login.partner.example/jwks", audience: "https://api", token_type: JWT}`: "",
+		`{type: jwt, issuer: "https://login.partner.example", jwks_url: "https://login.partner.example/jwks"}`:                                           "authenticators.partner.audience: required with an external issuer",
+		`{type: jwt, issuer: "https://login.partner.example", audience: "https://api"}`:                                                                  "authenticators.partner.jwks_url: issuer and jwks_url go together",
+		`{type: jwt, issuer: "https://x", jwks_url: "http://evil.example/jwks", audience: "a"}`:                                                          "must be an https URL",
+		`{type: jwt, token_type: jwt}`:         `authenticators.partner.token_type: must be one of at+jwt, JWT; got "jwt"`,
+		`{type: basic, jwks_url: "https://x"}`: "authenticators.partner.jwks_url: only jwt authenticators take jwks_url",
+	} {
+		_, err := Parse("a.yaml", []byte(base+body+"\n"), nil)
+		if want == "" && err != nil {
+			t.Errorf("%s: %v", body, err)
+		}
+		if want != "" && (err == nil || !strings.Contains(err.Error(), want)) {
+			t.Errorf("%s: error %v, want %q", body, err, want)
+		}
+	}
+}
+
 func TestConfigRoutesErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name, routes, want string
