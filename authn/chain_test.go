@@ -3,6 +3,7 @@ package authn_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -163,5 +164,13 @@ func TestCachesHonourRevocation(t *testing.T) {
 	now = now.Add(6 * time.Second)
 	if status("Bearer rk_live") != 401 || lookups != 2 {
 		t.Fatalf("a revoked key still works after the cache TTL (lookups %d)", lookups)
+	}
+}
+
+func decodeJSON(t *testing.T, resp *http.Response, v any) {
+	t.Helper()
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
 	}
 }

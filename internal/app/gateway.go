@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/rampart-sec/rampart/authn"
@@ -62,6 +64,12 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 				}
 				return &authn.Identity{Subject: u.ID, Username: u.Username, Roles: u.Roles, Scopes: perms}, nil
 			}}
+		case "introspection":
+			secret, err := os.ReadFile(spec.ClientSecretFile)
+			if err != nil {
+				return nil, fmt.Errorf("authenticators.%s.client_secret_file: %w", name, err)
+			}
+			auths[name] = &authn.Introspection{Endpoint: spec.Endpoint, ClientID: spec.ClientID, ClientSecret: strings.TrimSpace(string(secret))}
 		default:
 			return nil, fmt.Errorf("authenticators.%s: unknown type %q", name, spec.Type)
 		}

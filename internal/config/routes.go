@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -28,6 +29,12 @@ type Authenticator struct {
 	// TokenType is the typ header required of jwt tokens: at+jwt (RFC 9068,
 	// default) or JWT (what Keycloak and Entra ID send).
 	TokenType string `yaml:"token_type"`
+	// Endpoint, ClientID and ClientSecretFile configure an introspection
+	// authenticator: the RFC 7662 endpoint and rampart's credentials there
+	// (the secret is read from a file, never written in this one).
+	Endpoint         string `yaml:"endpoint"`
+	ClientID         string `yaml:"client_id"`
+	ClientSecretFile string `yaml:"client_secret_file"`
 	// Header is an extra header an api_key authenticator reads (e.g.
 	// X-API-Key); Authorization: Bearer rk_… always works.
 	Header string `yaml:"header"`
@@ -131,7 +138,26 @@ func (r *Route) setDefaults() {
 }
 
 func (a Authenticator) validate(v *validator, path string) {
-	v.oneOf(joinKey(path, "type"), a.Type, "jwt", "api_key", "basic")
+	v.oneOf(joinKey(path, "type"), a.Type, "jwt", "api_key", "basic", "introspection")
+	if a.Type == "introspection" {
+		if u, err := url.Parse(a.Endpoint); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+			v.errorf(joinKey(path, "endpoint"), "must be an https URL (http only to loopback), got %s", quoteValue(a.Endpoint))
+		}
+		if a.ClientID == "" {
+			v.errorf(joinKey(path, "client_id"), "required: rampart authenticates to the introspection endpoint")
+		}
+		if a.ClientSecretFile == "" {
+			v.errorf(joinKey(path, "client_secret_file"), "required: a file holding the client secret")
+		} else if _, err := os.Stat(a.ClientSecretFile); err != nil {
+			v.errorf(joinKey(path, "client_secret_file"), "%v", err)
+		}
+	} else {
+		for k, val := range map[string]string{"endpoint": a.Endpoint, "client_id": a.ClientID, "client_secret_file": a.ClientSecretFile} {
+			if val != "" {
+				v.errorf(joinKey(path, k), "only introspection authenticators take %s", k)
+			}
+		}
+	}
 	if a.Header != "" && a.Type != "api_key" {
 		v.errorf(joinKey(path, "header"), "only api_key authenticators read a header")
 	}

@@ -47,6 +47,9 @@ func TestConfigExternalIssuer(t *testing.T) {
 		`{type: jwt, issuer: "https://x", jwks_url: "http://evil.example/jwks", audience: "a"}`:                                                          "must be an https URL",
 		`{type: jwt, token_type: jwt}`:         `authenticators.partner.token_type: must be one of at+jwt, JWT; got "jwt"`,
 		`{type: basic, jwks_url: "https://x"}`: "authenticators.partner.jwks_url: only jwt authenticators take jwks_url",
+		`{type: introspection, endpoint: "http://as.example.com/introspect", client_id: rampart, client_secret_file: /nonexistent}`: "authenticators.partner.endpoint: must be an https URL",
+		`{type: introspection, endpoint: "https://as.example.com/introspect"}`:                                                      "authenticators.partner.client_id: required",
+		`{type: jwt, endpoint: "https://x"}`: "authenticators.partner.endpoint: only introspection authenticators take endpoint",
 	} {
 		_, err := Parse("a.yaml", []byte(base+body+"\n"), nil)
 		if want == "" && err != nil {
