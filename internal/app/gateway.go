@@ -64,6 +64,8 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 				}
 				return &authn.Identity{Subject: u.ID, Username: u.Username, Roles: u.Roles, Scopes: perms}, nil
 			}}
+		case "mtls":
+			auths[name] = &authn.MTLS{}
 		case "introspection":
 			secret, err := os.ReadFile(spec.ClientSecretFile)
 			if err != nil {

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -157,7 +158,7 @@ func serverTLS(c config.TLS) (*tls.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("server.tls: loading %s and %s: %w", c.CertFile, c.KeyFile, err)
 	}
-	return &tls.Config{
+	tc := &tls.Config{
 		MinVersion:   tls.VersionTLS12,
 		Certificates: []tls.Certificate{cert},
 		CipherSuites: []uint16{
@@ -166,5 +167,18 @@ func serverTLS(c config.TLS) (*tls.Config, error) {
 			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 		},
 		NextProtos: []string{"h2", "http/1.1"},
-	}, nil
+	}
+	if c.ClientCAFile != "" {
+		b, err := os.ReadFile(c.ClientCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("server.tls.client_ca_file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(b) {
+			return nil, fmt.Errorf("server.tls.client_ca_file: no PEM certificates in %s", c.ClientCAFile)
+		}
+		// Verified when offered; routes decide whether they require one.
+		tc.ClientAuth, tc.ClientCAs = tls.VerifyClientCertIfGiven, pool
+	}
+	return tc, nil
 }

@@ -100,6 +100,9 @@ type TLS struct {
 	CertFile string `yaml:"cert_file" env:"RAMPART_TLS_CERT_FILE"`
 	// KeyFile is the PEM private key of the certificate.
 	KeyFile string `yaml:"key_file" env:"RAMPART_TLS_KEY_FILE"`
+	// ClientCAFile is a PEM bundle of CAs whose client certificates the
+	// listener verifies (when a client offers one), for mtls authenticators.
+	ClientCAFile string `yaml:"client_ca_file" env:"RAMPART_TLS_CLIENT_CA_FILE"`
 }
 
 // Enabled reports whether a certificate is configured.

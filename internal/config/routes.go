@@ -138,7 +138,7 @@ func (r *Route) setDefaults() {
 }
 
 func (a Authenticator) validate(v *validator, path string) {
-	v.oneOf(joinKey(path, "type"), a.Type, "jwt", "api_key", "basic", "introspection")
+	v.oneOf(joinKey(path, "type"), a.Type, "jwt", "api_key", "basic", "introspection", "mtls")
 	if a.Type == "introspection" {
 		if u, err := url.Parse(a.Endpoint); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
 			v.errorf(joinKey(path, "endpoint"), "must be an https URL (http only to loopback), got %s", quoteValue(a.Endpoint))

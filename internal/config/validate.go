@@ -2,10 +2,12 @@ package config
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -300,6 +302,9 @@ func (t TLS) validate(v *validator, path string) {
 	cert, key := joinKey(path, "cert_file"), joinKey(path, "key_file")
 	switch {
 	case t.CertFile == "" && t.KeyFile == "":
+		if t.ClientCAFile != "" {
+			v.errorf(joinKey(path, "client_ca_file"), "client certificates need TLS: set cert_file and key_file too")
+		}
 		return
 	case t.CertFile == "":
 		v.errorf(cert, "required when key_file is set")
@@ -310,6 +315,13 @@ func (t TLS) validate(v *validator, path string) {
 	}
 	if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
 		v.errorf(cert, "cannot load the certificate and key: %s", redactTLSError(err))
+	}
+	if t.ClientCAFile != "" {
+		if b, err := os.ReadFile(t.ClientCAFile); err != nil {
+			v.errorf(joinKey(path, "client_ca_file"), "%v", err)
+		} else if !x509.NewCertPool().AppendCertsFromPEM(b) {
+			v.errorf(joinKey(path, "client_ca_file"), "no PEM certificates in %s", t.ClientCAFile)
+		}
 	}
 }
 

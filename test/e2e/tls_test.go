@@ -8,9 +8,13 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +26,14 @@ import (
 // returns the cert and key file paths and a pool trusting the CA.
 func testCA(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
-	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	certFile, keyFile, pool, _, _ = testCAWithKey(t, dir)
+	return certFile, keyFile, pool
+}
+
+// testCAWithKey is testCA that also returns the CA, to issue client certificates.
+func testCAWithKey(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool, ca *x509.Certificate, caKey *ecdsa.PrivateKey) {
+	t.Helper()
+	caKey, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "rampart test CA"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IsCA: true,
 		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true}
@@ -30,7 +41,7 @@ func testCA(t *testing.T, dir string) (certFile, keyFile string, pool *x509.Cert
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, _ := x509.ParseCertificate(caDER)
+	ca, _ = x509.ParseCertificate(caDER)
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "127.0.0.1"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
@@ -46,7 +57,65 @@ func testCA(t *testing.T, dir string) (certFile, keyFile string, pool *x509.Cert
 	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
 	pool = x509.NewCertPool()
 	pool.AddCert(ca)
-	return certFile, keyFile, pool
+	os.WriteFile(filepath.Join(dir, "ca.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}), 0o644)
+	return certFile, keyFile, pool, ca, caKey
+}
+
+// clientCert issues a client certificate with a URI SAN.
+func clientCert(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey, uri string) tls.Certificate {
+	t.Helper()
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	u, _ := url.Parse(uri)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "billing-service"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), URIs: []*url.URL{u},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}, KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// Client certificates verified against server.tls.client_ca_file become identities.
+func TestMTLSAuthenticator(t *testing.T) {
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(r.Header.Get("X-Rampart-Subject") + "|" + r.Header.Get("X-Rampart-Auth-Method")))
+	}))
+	defer upstream.Close()
+	dir := t.TempDir()
+	certFile, keyFile, pool, ca, caKey := testCAWithKey(t, dir)
+	cfgFile := filepath.Join(dir, "rampart.yaml")
+	os.WriteFile(cfgFile, []byte(fmt.Sprintf(`version: 1
+server:
+  tls: {cert_file: %s, key_file: %s, client_ca_file: %s}
+authenticators:
+  certs: {type: mtls}
+routes:
+  - {name: svc, match: {path: /svc}, upstream: %q, authenticate: [certs], authorize: {allow_authenticated: true}}
+`, certFile, keyFile, filepath.Join(dir, "ca.pem"), upstream.URL)), 0o600)
+	s := startServe(t, dir, []string{"RAMPART_CONFIG=" + cfgFile})
+	get := func(certs ...tls.Certificate) (int, string, error) {
+		c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: certs}}}
+		resp, err := c.Get(s.url + "/svc")
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), nil
+	}
+	code, body, err := get(clientCert(t, ca, caKey, "spiffe://example.org/billing"))
+	if err != nil || code != 200 || body != "spiffe://example.org/billing|mtls" {
+		t.Fatalf("with a client certificate: %d %q %v", code, body, err)
+	}
+	if code, _, err := get(); err != nil || code != 401 {
+		t.Fatalf("without a client certificate: %d %v", code, err)
+	}
+	// A certificate from another CA never becomes an identity.
+	_, _, _, otherCA, otherKey := testCAWithKey(t, t.TempDir())
+	if code, _, err := get(clientCert(t, otherCA, otherKey, "spiffe://evil/x")); err == nil && code == 200 {
+		t.Fatal("a certificate from an untrusted CA was accepted")
+	}
 }
 
 func TestServeTLS(t *testing.T) {
