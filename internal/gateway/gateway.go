@@ -60,7 +60,13 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 			if err != nil {
 				return nil, fmt.Errorf("routes[%d] (%s): upstream: %w", i, r.Name, err)
 			}
-			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout}, IdentityHeaders{}, opts.Log)
+			tc, err := r.UpstreamTLS.Config()
+			if err != nil {
+				return nil, fmt.Errorf("routes[%d] (%s): upstream_tls: %w", i, r.Name, err)
+			}
+			tr := NewTransport(r.UpstreamTimeout)
+			tr.TLSClientConfig = tc
+			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout, Transport: tr}, IdentityHeaders{}, opts.Log)
 		default:
 			return nil, fmt.Errorf("routes[%d] (%s): unknown handler %q", i, r.Name, r.Handler)
 		}

@@ -172,3 +172,26 @@ func TestTLSConfigChecks(t *testing.T) {
 		t.Fatalf("bad cert file: %v\n%s", err, out)
 	}
 }
+
+// An https upstream with a private CA: trusted through upstream_tls.ca_file,
+// refused (502) without it.
+func TestUpstreamTLSWithPrivateCA(t *testing.T) {
+	upstream := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("secure upstream")) }))
+	defer upstream.Close()
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "upstream-ca.pem")
+	os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: upstream.Certificate().Raw}), 0o644)
+	cfgFile := filepath.Join(dir, "rampart.yaml")
+	os.WriteFile(cfgFile, []byte(fmt.Sprintf(`version: 1
+routes:
+  - {name: trusted, match: {path: /trusted}, upstream: %q, public: true, upstream_tls: {ca_file: %s}}
+  - {name: untrusted, match: {path: /untrusted}, upstream: %q, public: true}
+`, upstream.URL, caFile, upstream.URL)), 0o600)
+	s := startServe(t, dir, []string{"RAMPART_CONFIG=" + cfgFile})
+	if code, body := get(t, s.url+"/trusted"); code != 200 || body != "secure upstream" {
+		t.Fatalf("trusted upstream: %d %q", code, body)
+	}
+	if code, _ := get(t, s.url+"/untrusted"); code != 502 {
+		t.Fatalf("upstream with an unknown CA: %d, want 502", code)
+	}
+}
