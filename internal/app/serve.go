@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -108,6 +109,18 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if from := cfg.TLS.RedirectHTTPFrom; cfg.TLS.Enabled() && from != "" {
+		rln, err := net.Listen("tcp", from)
+		if err != nil {
+			srv.Close()
+			return fmt.Errorf("server.tls.redirect_http_from: listening on %s: %w", from, err)
+		}
+		_, tlsPort, _ := net.SplitHostPort(ln.Addr().String())
+		rsrv := &http.Server{Handler: redirectToHTTPS(tlsPort), ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: 30 * time.Second}
+		go rsrv.Serve(rln) //nolint:errcheck // ends with Close below
+		defer rsrv.Close()
+		a.Log.Info("redirecting plain HTTP to HTTPS", "from", rln.Addr().String())
+	}
 	if reload != nil {
 		go a.reloadLoop(bg, as, reload, &current)
 	}
@@ -181,4 +194,23 @@ func serverTLS(c config.TLS) (*tls.Config, error) {
 		tc.ClientAuth, tc.ClientCAs = tls.VerifyClientCertIfGiven, pool
 	}
 	return tc, nil
+}
+
+// redirectToHTTPS answers every plain HTTP request with a 308 to the same
+// host and path over HTTPS on tlsPort.
+func redirectToHTTPS(tlsPort string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if host == "" || strings.ContainsAny(host, "/\\@") {
+			http.Error(w, "missing or invalid Host", http.StatusBadRequest)
+			return
+		}
+		if tlsPort != "443" {
+			host = net.JoinHostPort(host, tlsPort)
+		}
+		http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusPermanentRedirect)
+	})
 }

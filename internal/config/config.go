@@ -103,6 +103,9 @@ type TLS struct {
 	// ClientCAFile is a PEM bundle of CAs whose client certificates the
 	// listener verifies (when a client offers one), for mtls authenticators.
 	ClientCAFile string `yaml:"client_ca_file" env:"RAMPART_TLS_CLIENT_CA_FILE"`
+	// RedirectHTTPFrom is a host:port where plain HTTP requests are
+	// redirected (308) to HTTPS. Default empty: no redirect listener.
+	RedirectHTTPFrom string `yaml:"redirect_http_from"`
 }
 
 // Enabled reports whether a certificate is configured.

@@ -305,6 +305,9 @@ func (t TLS) validate(v *validator, path string) {
 		if t.ClientCAFile != "" {
 			v.errorf(joinKey(path, "client_ca_file"), "client certificates need TLS: set cert_file and key_file too")
 		}
+		if t.RedirectHTTPFrom != "" {
+			v.errorf(joinKey(path, "redirect_http_from"), "redirecting to HTTPS needs TLS: set cert_file and key_file too")
+		}
 		return
 	case t.CertFile == "":
 		v.errorf(cert, "required when key_file is set")
@@ -315,6 +318,9 @@ func (t TLS) validate(v *validator, path string) {
 	}
 	if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
 		v.errorf(cert, "cannot load the certificate and key: %s", redactTLSError(err))
+	}
+	if t.RedirectHTTPFrom != "" {
+		checkHostPort(v, joinKey(path, "redirect_http_from"), t.RedirectHTTPFrom)
 	}
 	if t.ClientCAFile != "" {
 		if b, err := os.ReadFile(t.ClientCAFile); err != nil {

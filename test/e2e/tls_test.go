@@ -195,3 +195,21 @@ routes:
 		t.Fatalf("upstream with an unknown CA: %d, want 502", code)
 	}
 }
+
+// server.tls.redirect_http_from answers plain HTTP with a 308 to HTTPS.
+func TestRedirectHTTPToHTTPS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile, _ := testCA(t, dir)
+	from := freeAddr(t)
+	s := startServe(t, dir, []string{"RAMPART_TLS_CERT_FILE=" + certFile, "RAMPART_TLS_KEY_FILE=" + keyFile, "RAMPART_SERVER_TLS_REDIRECT_HTTP_FROM=" + from})
+	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get("http://" + from + "/api/data?x=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	tlsPort := s.url[strings.LastIndex(s.url, ":")+1:]
+	if resp.StatusCode != http.StatusPermanentRedirect || resp.Header.Get("Location") != "https://127.0.0.1:"+tlsPort+"/api/data?x=1" {
+		t.Fatalf("redirect: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
