@@ -233,7 +233,7 @@ func suggestKey(name string, fields []field, root reflect.Type) string {
 			return fmt.Sprintf("; did you mean %q? (it belongs under %s)", k.path, parentKey(k.path))
 		}
 	}
-	if len(fields) > 0 && len(fields) <= 12 {
+	if len(fields) > 0 && len(fields) <= 20 {
 		names := make([]string, len(fields))
 		for i, f := range fields {
 			names[i] = f.name

@@ -73,6 +73,38 @@ type Route struct {
 	Headers RouteHeaders `yaml:"headers"`
 	// CORS lets browsers on other origins call the route. Default off.
 	CORS RouteCORS `yaml:"cors"`
+	// IdentityHeaders rename the headers that carry the verified identity to
+	// the upstream (defaults X-Rampart-Subject, …).
+	IdentityHeaders RouteIdentityHeaders `yaml:"identity_headers"`
+}
+
+// RouteIdentityHeaders are header names; empty keeps the default.
+type RouteIdentityHeaders struct {
+	Subject  string `yaml:"subject"`
+	Username string `yaml:"username"`
+	Roles    string `yaml:"roles"`
+	Scopes   string `yaml:"scopes"`
+	ClientID string `yaml:"client_id"`
+	Method   string `yaml:"method"`
+}
+
+func (h RouteIdentityHeaders) validate(v *validator, path string) {
+	for k, name := range map[string]string{"subject": h.Subject, "username": h.Username, "roles": h.Roles, "scopes": h.Scopes, "client_id": h.ClientID, "method": h.Method} {
+		if name == "" {
+			continue
+		}
+		switch strings.ToLower(name) {
+		case "authorization", "cookie", "host", "content-length", "transfer-encoding", "connection", "x-forwarded-for", "forwarded":
+			v.errorf(joinKey(path, k), "%s cannot carry the identity", name)
+			continue
+		}
+		for _, c := range name {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				v.errorf(joinKey(path, k), "%q is not a header name (letters, digits and -)", name)
+				break
+			}
+		}
+	}
 }
 
 // RouteHeaders override security headers; empty keeps rampart's default and

@@ -89,6 +89,8 @@ func TestConfigRoutesErrors(t *testing.T) {
   - {name: a, match: {path: /x}, upstream: "http://u", public: true, cors: {origins: ["*"], credentials: true}}`, "routes[0].cors:"},
 		{"header injection", `
   - {name: a, match: {path: /x}, upstream: "http://u", public: true, headers: {frame_options: ALLOWALL}}`, "routes[0].headers:"},
+		{"identity header that cannot carry it", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true, identity_headers: {subject: Authorization}}`, "routes[0].identity_headers.subject: Authorization cannot carry the identity"},
 		{"bad upstream", `
   - {name: a, match: {path: /x}, upstream: "http://user:pw@u", public: true}`, "routes[0].upstream: must be an http(s) URL"},
 	} {

@@ -66,7 +66,9 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 			}
 			tr := NewTransport(r.UpstreamTimeout)
 			tr.TLSClientConfig = tc
-			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout, Transport: tr}, IdentityHeaders{}, opts.Log)
+			ih := r.IdentityHeaders
+			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout, Transport: tr}, IdentityHeaders{Subject: ih.Subject, Username: ih.Username,
+				Roles: ih.Roles, Scopes: ih.Scopes, ClientID: ih.ClientID, Method: ih.Method}, opts.Log)
 		default:
 			return nil, fmt.Errorf("routes[%d] (%s): unknown handler %q", i, r.Name, r.Handler)
 		}
