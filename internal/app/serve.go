@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -99,20 +100,15 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
 	}
 	if cfg.InsecureHTTP {
 		a.Log.Warn("serving plain HTTP on a non-loopback address (server.insecure_http); credentials will cross the network unencrypted", "listen", ln.Addr().String())
 	}
-	a.Log.Info("rampart listening", "url", scheme+"://"+ln.Addr().String(), "db", a.Store.Location(), "master_key", a.Keyring.MasterFingerprint())
-	if ready != nil {
-		ready(ln.Addr())
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
 	if from := cfg.TLS.RedirectHTTPFrom; cfg.TLS.Enabled() && from != "" {
 		rln, err := net.Listen("tcp", from)
 		if err != nil {
-			srv.Close()
+			ln.Close()
 			return fmt.Errorf("server.tls.redirect_http_from: listening on %s: %w", from, err)
 		}
 		_, tlsPort, _ := net.SplitHostPort(ln.Addr().String())
@@ -121,6 +117,12 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 		defer rsrv.Close()
 		a.Log.Info("redirecting plain HTTP to HTTPS", "from", rln.Addr().String())
 	}
+	a.Log.Info("rampart listening", "url", scheme+"://"+ln.Addr().String(), "db", a.Store.Location(), "master_key", a.Keyring.MasterFingerprint())
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
 	if reload != nil {
 		go a.reloadLoop(bg, as, reload, &current)
 	}
