@@ -141,7 +141,7 @@ func (s *Service) VerifyAPIKey(ctx context.Context, key string) (*store.APIKey, 
 }
 
 func (s *Service) apiKeyMAC(ctx context.Context, id, secret string) ([]byte, error) {
-	key, err := s.apiKeyHMACKey(ctx)
+	key, err := s.apiKeyKey.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -162,23 +162,4 @@ func dedupeSorted(xs []string) []string {
 		}
 	}
 	return out
-}
-
-// apiKeyHMACKey loads the API key hashing key once and keeps it in memory.
-func (s *Service) apiKeyHMACKey(ctx context.Context) ([]byte, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.hmacKey != nil {
-		return s.hmacKey, nil
-	}
-	key, err := s.secrets.LoadOrCreate(ctx, apiKeyHMACName, func(r io.Reader) ([]byte, error) {
-		b := make([]byte, 32)
-		_, err := io.ReadFull(r, b)
-		return b, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("loading API key hashing key: %w", err)
-	}
-	s.hmacKey = key
-	return key, nil
 }

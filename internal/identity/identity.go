@@ -4,7 +4,6 @@
 package identity
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base32"
 	"errors"
@@ -13,9 +12,9 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
 	"github.com/rampart-sec/rampart/password"
 )
@@ -37,22 +36,18 @@ type Hasher interface {
 
 var _ Hasher = (*password.Hasher)(nil)
 
-// SecretSource yields the HMAC key for API keys, created on first use.
-type SecretSource interface {
-	LoadOrCreate(ctx context.Context, name string, gen func(io.Reader) ([]byte, error)) ([]byte, error)
-}
+// SecretSource yields the HMAC key for API keys, created on first use (the keyring).
+type SecretSource = secrets.KeySource
 
 // Service is the user, role and API key logic. It is safe for concurrent use.
 type Service struct {
-	st      *store.Store
-	hasher  Hasher
-	secrets SecretSource
-	log     *slog.Logger
-	now     func() time.Time
-	rand    io.Reader
+	st     *store.Store
+	hasher Hasher
+	log    *slog.Logger
+	now    func() time.Time
+	rand   io.Reader
 
-	mu      sync.Mutex
-	hmacKey []byte // API key hashing key, loaded on first use
+	apiKeyKey *secrets.LazyKey // API key hashing key, loaded on first use
 }
 
 // Option configures a Service.
@@ -69,9 +64,9 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
 // New returns a Service over st, hashing passwords with h and keying API key
 // hashes with a secret from secrets.
-func New(st *store.Store, h Hasher, secrets SecretSource, opts ...Option) *Service {
-	s := &Service{st: st, hasher: h, secrets: secrets, now: time.Now, rand: rand.Reader,
-		log: slog.New(slog.DiscardHandler)}
+func New(st *store.Store, h Hasher, src SecretSource, opts ...Option) *Service {
+	s := &Service{st: st, hasher: h, now: time.Now, rand: rand.Reader,
+		log: slog.New(slog.DiscardHandler), apiKeyKey: &secrets.LazyKey{Source: src, Name: apiKeyHMACName}}
 	for _, o := range opts {
 		o(s)
 	}

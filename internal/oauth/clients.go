@@ -12,11 +12,11 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/ory/fosite"
 
 	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
 )
 
@@ -33,10 +33,8 @@ var ErrInvalidClient = errors.New("invalid client registration")
 
 const clientSecretHMACName = "hmac/client-secrets"
 
-// SecretSource yields keyed-hash keys, created on first use.
-type SecretSource interface {
-	LoadOrCreate(ctx context.Context, name string, gen func(io.Reader) ([]byte, error)) ([]byte, error)
-}
+// SecretSource yields keyed-hash keys, created on first use (the keyring).
+type SecretSource = secrets.KeySource
 
 // ClientSpec is what a new client registration asks for.
 type ClientSpec struct {
@@ -52,17 +50,14 @@ type ClientSpec struct {
 // random bits, so they are stored as HMAC-SHA-256 under a keyring key: checking
 // one costs microseconds, unlike a password hash.
 type Clients struct {
-	st      *store.Store
-	secrets SecretSource
-	rand    io.Reader
-
-	mu  sync.Mutex
-	key []byte
+	st   *store.Store
+	key  *secrets.LazyKey
+	rand io.Reader
 }
 
 // NewClients returns the client registry.
-func NewClients(st *store.Store, secrets SecretSource, random io.Reader) *Clients {
-	return &Clients{st: st, secrets: secrets, rand: random}
+func NewClients(st *store.Store, src SecretSource, random io.Reader) *Clients {
+	return &Clients{st: st, key: &secrets.LazyKey{Source: src, Name: clientSecretHMACName}, rand: random}
 }
 
 // Create registers a client and returns it with its secret (empty for public
@@ -129,7 +124,7 @@ func (c *Clients) newSecret(ctx context.Context) (string, []byte, error) {
 
 // Hash implements fosite.Hasher: HMAC-SHA-256 under the keyring's client key.
 func (c *Clients) Hash(ctx context.Context, data []byte) ([]byte, error) {
-	key, err := c.hmacKey(ctx)
+	key, err := c.key.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -151,24 +146,6 @@ func (c *Clients) Compare(ctx context.Context, hash, data []byte) error {
 }
 
 var _ fosite.Hasher = (*Clients)(nil)
-
-func (c *Clients) hmacKey(ctx context.Context) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.key != nil {
-		return c.key, nil
-	}
-	k, err := c.secrets.LoadOrCreate(ctx, clientSecretHMACName, func(r io.Reader) ([]byte, error) {
-		b := make([]byte, 32)
-		_, err := io.ReadFull(r, b)
-		return b, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("loading client secret hashing key: %w", err)
-	}
-	c.key = k
-	return k, nil
-}
 
 func validateSpec(s *ClientSpec) error {
 	var problems []string

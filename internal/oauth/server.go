@@ -21,6 +21,7 @@ import (
 	enigma "github.com/ory/fosite/token/hmac"
 
 	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
 	"github.com/rampart-sec/rampart/token"
 )
@@ -114,11 +115,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	if err := revoked.load(ctx); err != nil {
 		return nil, fmt.Errorf("loading the revocation list: %w", err)
 	}
-	secret, err := d.Keyring.LoadOrCreate(ctx, "hmac/oauth-tokens", func(r io.Reader) ([]byte, error) {
-		b := make([]byte, 32)
-		_, err := io.ReadFull(r, b)
-		return b, err
-	})
+	secret, err := d.Keyring.LoadOrCreate(ctx, "hmac/oauth-tokens", secrets.NewRandomKey)
 	if err != nil {
 		return nil, fmt.Errorf("loading the token hashing key: %w", err)
 	}

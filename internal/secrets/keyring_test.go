@@ -190,3 +190,35 @@ func TestResolveMasterKey(t *testing.T) {
 		t.Fatalf("short key: %v (must fail without echoing the key)", err)
 	}
 }
+
+// countingSource counts LoadOrCreate calls.
+type countingSource struct {
+	secrets.KeySource
+	calls int
+}
+
+func (c *countingSource) LoadOrCreate(ctx context.Context, name string, gen func(io.Reader) ([]byte, error)) ([]byte, error) {
+	c.calls++
+	return c.KeySource.LoadOrCreate(ctx, name, gen)
+}
+
+func TestLazyKey(t *testing.T) {
+	backends(t, func(t *testing.T, st *store.Store) {
+		ring, _ := secrets.Open(ctx, st, st, key(t), nil)
+		src := &countingSource{KeySource: ring}
+		a := &secrets.LazyKey{Source: src, Name: "hmac/test"}
+		k1, err := a.Get(ctx)
+		if err != nil || len(k1) != secrets.KeySize {
+			t.Fatalf("Get = %d bytes, %v", len(k1), err)
+		}
+		k2, _ := a.Get(ctx)
+		if src.calls != 1 || !bytes.Equal(k1, k2) {
+			t.Fatalf("%d loads for two Gets, want 1 (kept in memory)", src.calls)
+		}
+		// Another node (another LazyKey over the same database) gets the same key.
+		other, _ := (&secrets.LazyKey{Source: ring, Name: "hmac/test"}).Get(ctx)
+		if !bytes.Equal(k1, other) {
+			t.Fatal("two users of one key name got different keys")
+		}
+	})
+}
