@@ -1,11 +1,12 @@
 package authn
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/rampart-sec/rampart/internal/problem"
 )
 
 // ErrNoCredential is what an Authenticator returns when the request carries
@@ -87,10 +88,7 @@ func unauthorized(w http.ResponseWriter, challenges []string, detail string) {
 	for _, c := range challenges {
 		w.Header().Add("WWW-Authenticate", c)
 	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusUnauthorized)
-	_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": "Unauthorized", "status": http.StatusUnauthorized, "detail": detail})
+	problem.Write(w, http.StatusUnauthorized, "Unauthorized", detail)
 }
 
 // bearer returns the token of an "Authorization: Bearer …" header, and

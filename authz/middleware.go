@@ -2,16 +2,16 @@ package authz
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/rampart-sec/rampart/authn"
+	"github.com/rampart-sec/rampart/internal/problem"
 )
 
 // The problem+json bodies (RFC 9457). They say what the client may know and
 // nothing of the rule that refused it.
 var (
-	forbiddenBody    = []byte(`{"type":"about:blank","title":"Forbidden","status":403,"detail":"You do not have permission to access this resource."}` + "\n")
-	unauthorizedBody = []byte(`{"type":"about:blank","title":"Unauthorized","status":401,"detail":"Authentication is required to access this resource."}` + "\n")
+	forbiddenBody    = problem.Body(http.StatusForbidden, "Forbidden", "You do not have permission to access this resource.")
+	unauthorizedBody = problem.Body(http.StatusUnauthorized, "Unauthorized", "Authentication is required to access this resource.")
 )
 
 // Middleware enforces p on every request. A request whose context has no
@@ -39,22 +39,12 @@ func Middleware(p *Policy, onDecision func(r *http.Request, d Decision)) func(ht
 			}
 			switch {
 			case !ok:
-				writeProblem(w, http.StatusUnauthorized, unauthorizedBody)
+				problem.WriteBody(w, http.StatusUnauthorized, unauthorizedBody)
 			case !d.Allow:
-				writeProblem(w, http.StatusForbidden, forbiddenBody)
+				problem.WriteBody(w, http.StatusForbidden, forbiddenBody)
 			default:
 				next.ServeHTTP(w, r)
 			}
 		})
 	}
-}
-
-func writeProblem(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	h.Set("Content-Type", "application/problem+json")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/authz"
 	"github.com/rampart-sec/rampart/internal/config"
+	"github.com/rampart-sec/rampart/internal/problem"
 	"github.com/rampart-sec/rampart/internal/routing"
 	"github.com/rampart-sec/rampart/secheaders"
 )
@@ -101,7 +102,7 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 		g.handlers[i] = requestID(secheaders.Middleware(pol, secheaders.IsHTTPS(isHTTPS))(cors(h)))
 	}
 	g.notFound = requestID(headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, http.StatusNotFound, "Not Found", "No route matches this request.")
+		problem.Write(w, http.StatusNotFound, "Not Found", "No route matches this request.")
 	})))
 	return g, nil
 }
@@ -120,7 +121,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, routing.ErrBadPath):
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		writeProblem(w, http.StatusBadRequest, "Bad Request", "The request path is not in canonical form.")
+		problem.Write(w, http.StatusBadRequest, "Bad Request", "The request path is not in canonical form.")
 	case !ok:
 		g.notFound.ServeHTTP(w, r)
 	default:
@@ -137,7 +138,7 @@ func limitBody(max int64) func(http.Handler) http.Handler {
 		}
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > max {
-				writeProblem(w, http.StatusRequestEntityTooLarge, "Content Too Large", "The request body exceeds "+strconv.FormatInt(max, 10)+" bytes.")
+				problem.Write(w, http.StatusRequestEntityTooLarge, "Content Too Large", "The request body exceeds "+strconv.FormatInt(max, 10)+" bytes.")
 				return
 			}
 			r.Body = http.MaxBytesReader(w, r.Body, max)

@@ -3,6 +3,8 @@ package gateway
 import (
 	"net/http"
 	"strings"
+
+	"github.com/rampart-sec/rampart/internal/problem"
 )
 
 // maxAuthorizationBytes bounds the Authorization header (a JWT is ~1 KiB).
@@ -20,7 +22,7 @@ func guardAuthorization(next http.Handler) http.Handler {
 			return
 		}
 		if reason := malformedAuthorization(vals); reason != "" {
-			writeProblem(w, http.StatusBadRequest, "Bad Request", "Malformed Authorization header: "+reason+".")
+			problem.Write(w, http.StatusBadRequest, "Bad Request", "Malformed Authorization header: "+reason+".")
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/authn"
+	"github.com/rampart-sec/rampart/internal/problem"
 )
 
 // IdentityHeaders names the request headers that carry the verified identity
@@ -137,7 +137,7 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				writeProblem(w, http.StatusRequestEntityTooLarge, "Content Too Large", "The request body is too large.")
+				problem.Write(w, http.StatusRequestEntityTooLarge, "Content Too Large", "The request body is too large.")
 				return
 			}
 			status, title := http.StatusBadGateway, "Bad Gateway"
@@ -146,7 +146,7 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 			}
 			id := w.Header().Get(RequestIDHeader)
 			log.WarnContext(r.Context(), "upstream request failed", "request.id", id, "upstream", target.Host, "status", status, "error", err)
-			writeProblem(w, status, title, "The upstream service did not answer; request id "+id+".")
+			problem.Write(w, status, title, "The upstream service did not answer; request id "+id+".")
 		},
 	}
 	return requestID(rp)
@@ -211,13 +211,4 @@ func plainID(id string) bool {
 		}
 	}
 	return true
-}
-
-// writeProblem writes an RFC 9457 problem+json response.
-func writeProblem(w http.ResponseWriter, status int, title, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": title, "status": status, "detail": detail})
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/rampart-sec/rampart/internal/identity"
+	"github.com/rampart-sec/rampart/internal/problem"
 )
 
 // FirstPartyClientID is the built-in public client that owns tokens from
@@ -64,13 +65,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	req, err := readLogin(w, r)
 	if err != nil {
-		writeProblem(w, http.StatusBadRequest, "Bad Request", err.Error())
+		problem.Write(w, http.StatusBadRequest, "Bad Request", err.Error())
 		return
 	}
 	u, locked, err := s.CheckPassword(ctx, req.Username, req.Password)
 	if err != nil {
 		s.log.ErrorContext(ctx, "login", "error", err)
-		writeProblem(w, http.StatusServiceUnavailable, "Service Unavailable", "Try again later.")
+		problem.Write(w, http.StatusServiceUnavailable, "Service Unavailable", "Try again later.")
 		return
 	}
 	if u == nil {
@@ -78,7 +79,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(locked.Seconds()))))
 		}
 		w.Header().Set("WWW-Authenticate", `Basic realm="rampart", charset="UTF-8"`)
-		writeProblem(w, http.StatusUnauthorized, "Unauthorized", "Invalid username or password.")
+		problem.Write(w, http.StatusUnauthorized, "Unauthorized", "Invalid username or password.")
 		return
 	}
 	user := &identityUser{id: u.ID, name: u.Username, roles: u.Roles}
@@ -86,11 +87,11 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var rfc *fosite.RFC6749Error
 		if errors.As(err, &rfc) && rfc.CodeField == http.StatusBadRequest {
-			writeProblem(w, http.StatusBadRequest, "Bad Request", rfc.GetDescription())
+			problem.Write(w, http.StatusBadRequest, "Bad Request", rfc.GetDescription())
 			return
 		}
 		s.log.ErrorContext(ctx, "issuing login tokens", "error", err)
-		writeProblem(w, http.StatusInternalServerError, "Internal Server Error", "Could not issue tokens.")
+		problem.Write(w, http.StatusInternalServerError, "Internal Server Error", "Could not issue tokens.")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -201,12 +202,4 @@ func (s *Server) permissions(ctx context.Context, roles []string) ([]string, err
 		}
 	}
 	return out, nil
-}
-
-// writeProblem writes an RFC 9457 problem+json response.
-func writeProblem(w http.ResponseWriter, code int, title, detail string) {
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": title, "status": code, "detail": detail})
 }
