@@ -99,11 +99,11 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 		if err := pol.Validate(); err != nil {
 			return nil, fmt.Errorf("routes[%d] (%s): headers: %w", i, r.Name, err)
 		}
-		g.handlers[i] = requestID(secheaders.Middleware(pol, secheaders.IsHTTPS(isHTTPS))(cors(h)))
+		g.handlers[i] = secheaders.Middleware(pol, secheaders.IsHTTPS(isHTTPS))(cors(h))
 	}
-	g.notFound = requestID(headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	g.notFound = headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		problem.Write(w, http.StatusNotFound, "Not Found", "No route matches this request.")
-	})))
+	}))
 	return g, nil
 }
 
@@ -112,6 +112,7 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 // (OPTIONS with Access-Control-Request-Method) is matched as the method it
 // asks about, so the route's CORS policy can answer it.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ensureRequestID(w, r)
 	mr := r
 	if m := r.Header.Get("Access-Control-Request-Method"); r.Method == http.MethodOptions && m != "" {
 		mr = r.Clone(r.Context())

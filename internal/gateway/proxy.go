@@ -78,7 +78,8 @@ func NewTransport(timeout time.Duration) *http.Transport {
 // RequestIDHeader carries the request id to the upstream and back to the client.
 const RequestIDHeader = "X-Request-Id"
 
-// NewProxy returns a reverse proxy to up. It never forwards identity headers
+// NewProxy returns a reverse proxy to up; the caller assigns request ids
+// (the Gateway does, once per request). It never forwards identity headers
 // a client sent (every configured name and anything starting with
 // X-Rampart-), and adds the identity an authenticator put in the context. It
 // replaces any X-Forwarded-* or Forwarded header the client sent with its own
@@ -149,7 +150,7 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 			problem.Write(w, status, title, "The upstream service did not answer; request id "+id+".")
 		},
 	}
-	return requestID(rp)
+	return rp
 }
 
 func setIf(h http.Header, name, v string) {
@@ -189,16 +190,20 @@ func isTimeout(err error) bool {
 // plain; otherwise rampart makes its own.
 func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get(RequestIDHeader)
-		if !plainID(id) {
-			b := make([]byte, 12)
-			rand.Read(b)
-			id = hex.EncodeToString(b)
-			r.Header.Set(RequestIDHeader, id)
-		}
-		w.Header().Set(RequestIDHeader, id)
+		ensureRequestID(w, r)
 		next.ServeHTTP(w, r)
 	})
+}
+
+func ensureRequestID(w http.ResponseWriter, r *http.Request) {
+	id := r.Header.Get(RequestIDHeader)
+	if !plainID(id) {
+		b := make([]byte, 12)
+		rand.Read(b)
+		id = hex.EncodeToString(b)
+		r.Header.Set(RequestIDHeader, id)
+	}
+	w.Header().Set(RequestIDHeader, id)
 }
 
 func plainID(id string) bool {
