@@ -14,9 +14,7 @@ func (a *App) DeleteClient(ctx context.Context, id string) error {
 	if _, err := a.Store.Client(ctx, id); err != nil {
 		return err
 	}
-	now := time.Now()
-	life := max(a.Config.Issuer.AccessTokenTTL, a.Config.Issuer.IDTokenTTL) + time.Minute
-	if err := a.Store.Revoke(ctx, store.Revocation{Kind: store.RevokedClient, Value: id, RevokedAt: now, ExpiresAt: now.Add(life)}); err != nil {
+	if err := a.Store.Revoke(ctx, a.revocation(store.RevokedClient, id)); err != nil {
 		return err
 	}
 	return a.Store.DeleteClient(ctx, id)
@@ -32,11 +30,15 @@ func (a *App) DisableUser(ctx context.Context, username string) error {
 	if err := a.Store.SetUserDisabled(ctx, username, true); err != nil {
 		return err
 	}
-	now := time.Now()
-	life := max(a.Config.Issuer.AccessTokenTTL, a.Config.Issuer.IDTokenTTL) + time.Minute
-	if err := a.Store.Revoke(ctx, store.Revocation{Kind: store.RevokedUser, Value: u.ID, RevokedAt: now, ExpiresAt: now.Add(life)}); err != nil {
+	if err := a.Store.Revoke(ctx, a.revocation(store.RevokedUser, u.ID)); err != nil {
 		return err
 	}
 	_, err = a.Store.DeactivateSubjectGrants(ctx, u.ID)
 	return err
+}
+
+// revocation is a deny-list entry made now that outlives every token issued
+// under the configured lifetimes.
+func (a *App) revocation(kind, value string) store.Revocation {
+	return store.NewRevocation(kind, value, time.Now(), max(a.Config.Issuer.AccessTokenTTL, a.Config.Issuer.IDTokenTTL))
 }

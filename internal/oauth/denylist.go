@@ -34,7 +34,8 @@ func newDenyList(st *store.Store, log *slog.Logger, now func() time.Time, maxTTL
 
 // revoke denies value of kind for every token that could still be valid.
 func (d *denyList) revoke(ctx context.Context, kind, value string) error {
-	return d.revokeUntil(ctx, kind, value, d.now().Add(d.maxTTL+time.Minute))
+	r := store.NewRevocation(kind, value, d.now(), d.maxTTL)
+	return d.revokeUntil(ctx, kind, value, r.ExpiresAt)
 }
 
 func (d *denyList) revokeUntil(ctx context.Context, kind, value string, until time.Time) error {

@@ -22,6 +22,12 @@ type Revocation struct {
 	ExpiresAt time.Time
 }
 
+// NewRevocation is an entry made at now that must outlive every token it
+// could match: the longest token lifetime, plus a minute for clock skew.
+func NewRevocation(kind, value string, now time.Time, longestToken time.Duration) Revocation {
+	return Revocation{Kind: kind, Value: value, RevokedAt: now, ExpiresAt: now.Add(longestToken + time.Minute)}
+}
+
 // Revoke adds or extends a deny-list entry.
 func (s *Store) Revoke(ctx context.Context, r Revocation) error {
 	q := `INSERT INTO revocations (kind, value, revoked_at, expires_at) VALUES (?, ?, ?, ?)
