@@ -42,7 +42,7 @@ export RAMPART_DATA_DIR="$work/data" RAMPART_CONFIG="$work/rampart.yaml"
 "$work/rampart" role create reader --permission data:read >/dev/null
 printf 'bench password 123' | "$work/rampart" user add bench --role reader --password-stdin >/dev/null
 key=$("$work/rampart" apikey create --user bench --scope data:read 2>/dev/null)
-"$work/rampart" serve --listen "127.0.0.1:$gw" 2>"$work/serve.log" & pids="$pids $!"
+RAMPART_ADMIN_LISTEN=127.0.0.1:0 "$work/rampart" serve --listen "127.0.0.1:$gw" 2>"$work/serve.log" & pids="$pids $!"
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$gw/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 jwt=$(curl -fsS -u 'bench:bench password 123' -X POST "http://127.0.0.1:$gw/auth/login" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
 

@@ -20,7 +20,7 @@ id=$(printf '%s' "$creds" | sed -n 's/.*"client_id": "\([^"]*\)".*/\1/p')
 secret=$(printf '%s' "$creds" | sed -n 's/.*"client_secret": "\([^"]*\)".*/\1/p')
 export AUTH="Basic $(printf '%s:%s' "$id" "$secret" | base64 -w0)"
 
-"$work/rampart" serve --listen "127.0.0.1:$port" 2>"$work/serve.log" &
+RAMPART_ADMIN_LISTEN=127.0.0.1:0 "$work/rampart" serve --listen "127.0.0.1:$port" 2>"$work/serve.log" &
 pid=$!
 for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 

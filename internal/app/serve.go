@@ -3,15 +3,12 @@ package app
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -24,31 +21,27 @@ import (
 // endpoints, and the gateway's routes for everything else (which answers 404
 // when no route matches — nothing is served by accident).
 func (a *App) Handler(as *oauth.Server, gw http.Handler) http.Handler {
+	return a.handler(as, gw, a.newHealth(nil))
+}
+
+func (a *App) handler(as *oauth.Server, gw http.Handler, h *health) http.Handler {
 	mux := http.NewServeMux()
 	as.Routes(mux)
 	mux.Handle("/", gw)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := a.Store.Ping(ctx); err != nil {
-			a.Log.Warn("readiness check failed", "error", err)
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
-			return
-		}
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": "ok"})
-	})
+	h.routes(mux)
 	return mux
 }
 
-func writeJSON(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
+// adminHandler serves the admin listener: health and readiness (and the
+// operator endpoints added to it later); everything else is 404.
+func (a *App) adminHandler(h *health) http.Handler {
+	mux := http.NewServeMux()
+	h.routes(mux)
+	return mux
+}
+
+func (a *App) newHealth(tlsReady func() bool) *health {
+	return &health{ping: a.Store.Ping, tlsReady: tlsReady, log: a.Log}
 }
 
 // Reloader gives Serve new configurations: every value on Signals asks for
@@ -76,15 +69,52 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 	var current atomic.Pointer[gateway.Gateway]
 	current.Store(gw)
 	routed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { current.Load().ServeHTTP(w, r) })
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listening on %s: %w", cfg.Listen, err)
+
+	var closers []func()
+	defer func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}()
+	listen := func(what, addr string) (net.Listener, error) {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("%s: listening on %s: %w", what, addr, err)
+		}
+		closers = append(closers, func() { ln.Close() })
+		return ln, nil
 	}
+	ln, err := listen("server.listen", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	var rln net.Listener
+	if from := cfg.TLS.RedirectHTTPFrom; cfg.TLS.Enabled() && from != "" {
+		if rln, err = listen("server.tls.redirect_http_from", from); err != nil {
+			return err
+		}
+	}
+	var acme *acmeManager
+	if cfg.TLS.ACME.Enabled() {
+		httpAddr := ""
+		if rln != nil {
+			httpAddr = rln.Addr().String()
+		}
+		if acme, err = newACME(cfg.TLS.ACME, a.Config.Storage.DataDir, ln.Addr().String(), httpAddr, a.Log); err != nil {
+			return err
+		}
+		closers = append(closers, acme.stop)
+	}
+	var tlsReady func() bool
+	if acme != nil {
+		tlsReady = acme.ready
+	}
+	h := a.newHealth(tlsReady)
+
 	scheme := "http"
 	if cfg.TLS.Enabled() {
-		tc, err := serverTLS(cfg.TLS)
+		tc, err := serverTLS(cfg.TLS, acme)
 		if err != nil {
-			ln.Close()
 			return err
 		}
 		ln = tls.NewListener(ln, tc)
@@ -93,29 +123,48 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	go as.Run(bg)
+	errLog := slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)
 	srv := &http.Server{
-		Handler:           a.Handler(as, routed),
+		Handler:           a.handler(as, routed, h),
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn),
+		ErrorLog:          errLog,
 	}
 	if cfg.InsecureHTTP {
 		a.Log.Warn("serving plain HTTP on a non-loopback address (server.insecure_http); credentials will cross the network unencrypted", "listen", ln.Addr().String())
 	}
-	if from := cfg.TLS.RedirectHTTPFrom; cfg.TLS.Enabled() && from != "" {
-		rln, err := net.Listen("tcp", from)
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("server.tls.redirect_http_from: listening on %s: %w", from, err)
-		}
+	if rln != nil {
 		_, tlsPort, _ := net.SplitHostPort(ln.Addr().String())
-		rsrv := &http.Server{Handler: redirectToHTTPS(tlsPort), ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: 30 * time.Second}
+		var redirect http.Handler = redirectToHTTPS(tlsPort)
+		if acme != nil {
+			redirect = acme.httpChallenges(redirect)
+		}
+		rsrv := &http.Server{Handler: redirect, ReadHeaderTimeout: cfg.ReadHeaderTimeout, IdleTimeout: 30 * time.Second, ErrorLog: errLog}
 		go rsrv.Serve(rln) //nolint:errcheck // ends with Close below
-		defer rsrv.Close()
+		closers = append(closers, func() { rsrv.Close() })
 		a.Log.Info("redirecting plain HTTP to HTTPS", "from", rln.Addr().String())
+	}
+	if cfg.AdminListen != "" {
+		aln, err := listen("server.admin_listen", cfg.AdminListen)
+		if err != nil {
+			return err
+		}
+		adminScheme := "http"
+		if cfg.AdminTLS() {
+			tc, err := serverTLS(cfg.TLS, acme)
+			if err != nil {
+				return err
+			}
+			aln, adminScheme = tls.NewListener(aln, tc), "https"
+		}
+		asrv := &http.Server{Handler: a.adminHandler(h), ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: 10 * time.Second,
+			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10, ErrorLog: errLog}
+		go asrv.Serve(aln) //nolint:errcheck // ends with Close below
+		closers = append(closers, func() { asrv.Close() })
+		a.Log.Info("admin listening", "url", adminScheme+"://"+aln.Addr().String(), "endpoints", "/healthz /readyz")
 	}
 	a.Log.Info("rampart listening", "url", scheme+"://"+ln.Addr().String(), "db", a.Store.Location(), "master_key", a.Keyring.MasterFingerprint())
 	if ready != nil {
@@ -123,6 +172,13 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if acme != nil {
+		// After the listener is up: the CA's TLS-ALPN-01 check connects to it.
+		if err := acme.start(bg); err != nil {
+			return fmt.Errorf("server.tls.acme: %w", err)
+		}
+		a.Log.Info("managing certificates with ACME", "domains", cfg.TLS.ACME.Domains, "ca", cfg.TLS.ACME.CAURL)
+	}
 	if reload != nil {
 		go a.reloadLoop(bg, as, reload, &current)
 	}
@@ -131,6 +187,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 		return err
 	case <-ctx.Done():
 	}
+	h.draining.Store(true)
 	a.Log.Info("shutting down", "drain_timeout", cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
@@ -164,55 +221,4 @@ func (a *App) reloadLoop(ctx context.Context, as *oauth.Server, r *Reloader, cur
 		}
 		a.Log.Error("configuration reload rejected; still serving the previous configuration", "error", err.Error())
 	}
-}
-
-// serverTLS is the listener's TLS: TLS 1.2 minimum with ECDHE AEAD suites
-// only (TLS 1.3 suites are not configurable and all AEAD).
-func serverTLS(c config.TLS) (*tls.Config, error) {
-	cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-	if err != nil {
-		return nil, fmt.Errorf("server.tls: loading %s and %s: %w", c.CertFile, c.KeyFile, err)
-	}
-	tc := &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{cert},
-		CipherSuites: []uint16{
-			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-		},
-		NextProtos: []string{"h2", "http/1.1"},
-	}
-	if c.ClientCAFile != "" {
-		b, err := os.ReadFile(c.ClientCAFile)
-		if err != nil {
-			return nil, fmt.Errorf("server.tls.client_ca_file: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(b) {
-			return nil, fmt.Errorf("server.tls.client_ca_file: no PEM certificates in %s", c.ClientCAFile)
-		}
-		// Verified when offered; routes decide whether they require one.
-		tc.ClientAuth, tc.ClientCAs = tls.VerifyClientCertIfGiven, pool
-	}
-	return tc, nil
-}
-
-// redirectToHTTPS answers every plain HTTP request with a 308 to the same
-// host and path over HTTPS on tlsPort.
-func redirectToHTTPS(tlsPort string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host := r.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		if host == "" || strings.ContainsAny(host, "/\\@") {
-			http.Error(w, "missing or invalid Host", http.StatusBadRequest)
-			return
-		}
-		if tlsPort != "443" {
-			host = net.JoinHostPort(host, tlsPort)
-		}
-		http.Redirect(w, r, "https://"+host+r.URL.RequestURI(), http.StatusPermanentRedirect)
-	})
 }

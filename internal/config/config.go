@@ -5,6 +5,7 @@ package config
 
 import (
 	"log/slog"
+	"net"
 	"path/filepath"
 	"time"
 )
@@ -83,13 +84,18 @@ type Server struct {
 	// Listen is the host:port of the main listener. Default 127.0.0.1:8080.
 	// Without TLS only loopback addresses are allowed unless InsecureHTTP is set.
 	Listen string `yaml:"listen" env:"RAMPART_LISTEN"`
+	// AdminListen is the host:port of the admin listener, which serves
+	// /healthz, /readyz and /metrics apart from the API traffic. Default
+	// 127.0.0.1:9180; empty turns it off. The same loopback rule as Listen applies.
+	AdminListen string `yaml:"admin_listen" env:"RAMPART_ADMIN_LISTEN"`
 	// InsecureHTTP allows plain HTTP on a non-loopback address. Default false.
 	InsecureHTTP bool `yaml:"insecure_http"`
 	// ReadHeaderTimeout bounds how long a client may take to send headers. Default 5s.
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	// ShutdownTimeout is how long in-flight requests may drain on shutdown. Default 15s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
-	// TLS serves HTTPS from a certificate and key file. Default off.
+	// TLS serves HTTPS from a certificate and key file, or from certificates
+	// obtained by ACME. Default off.
 	TLS TLS `yaml:"tls"`
 }
 
@@ -104,12 +110,37 @@ type TLS struct {
 	// listener verifies (when a client offers one), for mtls authenticators.
 	ClientCAFile string `yaml:"client_ca_file" env:"RAMPART_TLS_CLIENT_CA_FILE"`
 	// RedirectHTTPFrom is a host:port where plain HTTP requests are
-	// redirected (308) to HTTPS. Default empty: no redirect listener.
+	// redirected (308) to HTTPS. Default empty: no redirect listener. With
+	// ACME it also answers HTTP-01 challenges.
 	RedirectHTTPFrom string `yaml:"redirect_http_from"`
+	// ACME obtains and renews the certificate automatically (Let's Encrypt or
+	// any RFC 8555 CA) instead of CertFile and KeyFile. Default off.
+	ACME ACME `yaml:"acme"`
 }
 
-// Enabled reports whether a certificate is configured.
-func (t TLS) Enabled() bool { return t.CertFile != "" }
+// ACME obtains certificates from an RFC 8555 certificate authority.
+type ACME struct {
+	// Domains are the names the certificate covers. Empty turns ACME off.
+	Domains []string `yaml:"domains"`
+	// Email is the account contact for expiry notices. Default empty.
+	Email string `yaml:"email" env:"RAMPART_SERVER_TLS_ACME_EMAIL"`
+	// CAURL is the CA's directory URL. Default Let's Encrypt production.
+	CAURL string `yaml:"ca_url" env:"RAMPART_SERVER_TLS_ACME_CA_URL"`
+	// CARootFile is a PEM bundle trusted for the CA's own HTTPS endpoint,
+	// for private CAs. Default empty: the system roots.
+	CARootFile string `yaml:"ca_root_file"`
+	// StorageDir keeps the account key and certificates. Default DATA_DIR/acme.
+	StorageDir string `yaml:"storage_dir"`
+}
+
+// LetsEncryptDirectory is the default ACME directory: Let's Encrypt production.
+const LetsEncryptDirectory = "https://acme-v02.api.letsencrypt.org/directory"
+
+// Enabled reports whether ACME is configured.
+func (a ACME) Enabled() bool { return len(a.Domains) > 0 }
+
+// Enabled reports whether a certificate is configured, from files or ACME.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.ACME.Enabled() }
 
 // Storage is where durable state lives.
 type Storage struct {
@@ -165,6 +196,8 @@ func Default() *Config {
 		Mode:    "development",
 		Server: Server{
 			Listen:            "127.0.0.1:8080",
+			AdminListen:       "127.0.0.1:9180",
+			TLS:               TLS{ACME: ACME{Domains: []string{}, CAURL: LetsEncryptDirectory}},
 			ReadHeaderTimeout: 5 * time.Second,
 			ShutdownTimeout:   15 * time.Second,
 		},
@@ -233,3 +266,11 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
 
 // Reveal returns the secret itself. Call it only where the value is used.
 func (s Secret) Reveal() string { return string(s) }
+
+// AdminTLS reports whether the admin listener serves HTTPS: when TLS is
+// configured and the admin address is not loopback. On loopback it serves
+// plain HTTP, so probes work before an ACME certificate exists.
+func (s Server) AdminTLS() bool {
+	host, _, err := net.SplitHostPort(s.AdminListen)
+	return s.TLS.Enabled() && (err != nil || !isLoopback(host))
+}

@@ -160,6 +160,70 @@ func (s Server) validate(v *validator, path string) {
 	}
 	v.positive(joinKey(path, "read_header_timeout"), s.ReadHeaderTimeout)
 	v.positive(joinKey(path, "shutdown_timeout"), s.ShutdownTimeout)
+	if s.AdminListen == "" {
+		return
+	}
+	admin := joinKey(path, "admin_listen")
+	if host, ok := checkHostPort(v, admin, s.AdminListen); ok {
+		switch {
+		case s.AdminListen == s.Listen && !strings.HasSuffix(s.Listen, ":0"):
+			v.errorf(admin, "%q is also server.listen; the admin listener needs its own address (or empty to turn it off)", s.AdminListen)
+		case !s.InsecureHTTP && !s.TLS.Enabled() && !isLoopback(host):
+			v.errorf(admin, "%q is not a loopback address, and TLS is off, so health and metrics would be served in plain text to the network; "+
+				"listen on 127.0.0.1, set %s, or set %s: true if the network is trusted",
+				s.AdminListen, joinKey(path, "tls"), joinKey(path, "insecure_http"))
+		}
+	}
+}
+
+func (a ACME) validate(v *validator, path string) {
+	if !a.Enabled() {
+		return
+	}
+	domains := joinKey(path, "domains")
+	for i, d := range a.Domains {
+		p := fmt.Sprintf("%s[%d]", domains, i)
+		switch {
+		case strings.HasPrefix(d, "*."):
+			v.errorf(p, "%s is a wildcard; wildcard certificates need the DNS-01 challenge, which rampart does not perform", quoteValue(d))
+		case net.ParseIP(d) != nil:
+			v.errorf(p, "%s is an IP address; ACME here issues certificates for DNS names", quoteValue(d))
+		case !validDNSName(d):
+			v.errorf(p, "%s is not a DNS name", quoteValue(d))
+		}
+	}
+	if a.Email != "" && (!strings.Contains(a.Email, "@") || strings.ContainsAny(a.Email, " \t\n")) {
+		v.errorf(joinKey(path, "email"), "%s is not an email address", quoteValue(a.Email))
+	}
+	if u, err := url.Parse(a.CAURL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))) {
+		v.errorf(joinKey(path, "ca_url"), "must be the https URL of an ACME directory, got %s", quoteValue(a.CAURL))
+	}
+	if a.CARootFile != "" {
+		if b, err := os.ReadFile(a.CARootFile); err != nil {
+			v.errorf(joinKey(path, "ca_root_file"), "%v", err)
+		} else if !x509.NewCertPool().AppendCertsFromPEM(b) {
+			v.errorf(joinKey(path, "ca_root_file"), "no PEM certificates in %s", a.CARootFile)
+		}
+	}
+}
+
+// validDNSName reports whether name is a syntactically valid DNS name of
+// letters, digits and hyphens with at least one character per label.
+func validDNSName(name string) bool {
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // checkHostPort reports addr unless it is host:port with a numeric port, and
@@ -301,12 +365,17 @@ func (l Logging) validate(v *validator, path string) {
 func (t TLS) validate(v *validator, path string) {
 	cert, key := joinKey(path, "cert_file"), joinKey(path, "key_file")
 	switch {
+	case t.ACME.Enabled():
+		if t.CertFile != "" || t.KeyFile != "" {
+			v.errorf(joinKey(path, "acme"), "set either cert_file and key_file or acme, not both")
+		}
+		return
 	case t.CertFile == "" && t.KeyFile == "":
 		if t.ClientCAFile != "" {
-			v.errorf(joinKey(path, "client_ca_file"), "client certificates need TLS: set cert_file and key_file too")
+			v.errorf(joinKey(path, "client_ca_file"), "client certificates need TLS: set cert_file and key_file (or acme) too")
 		}
 		if t.RedirectHTTPFrom != "" {
-			v.errorf(joinKey(path, "redirect_http_from"), "redirecting to HTTPS needs TLS: set cert_file and key_file too")
+			v.errorf(joinKey(path, "redirect_http_from"), "redirecting to HTTPS needs TLS: set cert_file and key_file (or acme) too")
 		}
 		return
 	case t.CertFile == "":
@@ -316,8 +385,10 @@ func (t TLS) validate(v *validator, path string) {
 		v.errorf(key, "required when cert_file is set")
 		return
 	}
-	if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
-		v.errorf(cert, "cannot load the certificate and key: %s", redactTLSError(err))
+	if t.CertFile != "" {
+		if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
+			v.errorf(cert, "cannot load the certificate and key: %s", redactTLSError(err))
+		}
 	}
 	if t.RedirectHTTPFrom != "" {
 		checkHostPort(v, joinKey(path, "redirect_http_from"), t.RedirectHTTPFrom)

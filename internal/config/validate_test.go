@@ -44,6 +44,34 @@ func TestConfigValidate(t *testing.T) {
 		{"login max failures", func(c *Config) { c.Login.MaxFailures = 0 }, []string{`login.max_failures: must be >= 1, got 0`}},
 		{"login lockout max below lockout", func(c *Config) { c.Login.LockoutMax = time.Second },
 			[]string{`login.lockout_max: must be >= login.lockout (1m), got 1s`}},
+		{"admin listen same as listen", func(c *Config) { c.Server.AdminListen = c.Server.Listen },
+			[]string{`server.admin_listen: "127.0.0.1:8080" is also server.listen; the admin listener needs its own address (or empty to turn it off)`}},
+		{"admin listen public without tls", func(c *Config) { c.Server.AdminListen = "0.0.0.0:9180" },
+			[]string{`server.admin_listen: "0.0.0.0:9180" is not a loopback address, and TLS is off, so health and metrics would be served in plain text to the network; listen on 127.0.0.1, set server.tls, or set server.insecure_http: true if the network is trusted`}},
+		{"admin listen bad", func(c *Config) { c.Server.AdminListen = "9180" },
+			[]string{`server.admin_listen: must be host:port like "127.0.0.1:8080" or "[::1]:8080", got "9180"`}},
+		{"admin listen off", func(c *Config) { c.Server.AdminListen = "" }, nil},
+		{"acme and cert files", func(c *Config) {
+			c.Server.TLS.ACME.Domains = []string{"api.example.com"}
+			c.Server.TLS.CertFile, c.Server.TLS.KeyFile = "a.pem", "b.pem"
+		}, []string{`server.tls.acme: set either cert_file and key_file or acme, not both`}},
+		{"acme bad domains, email and CA", func(c *Config) {
+			c.Server.TLS.ACME.Domains = []string{"*.example.com", "192.0.2.1", "bad_name.example.com", "api.example.com"}
+			c.Server.TLS.ACME.Email = "ops at example.com"
+			c.Server.TLS.ACME.CAURL = "http://acme.example.com/directory"
+			c.Server.TLS.ACME.CARootFile = "/nonexistent/root.pem"
+		}, []string{
+			`server.tls.acme.ca_root_file: open /nonexistent/root.pem: no such file or directory`,
+			`server.tls.acme.ca_url: must be the https URL of an ACME directory, got "http://acme.example.com/directory"`,
+			`server.tls.acme.domains[0]: "*.example.com" is a wildcard; wildcard certificates need the DNS-01 challenge, which rampart does not perform`,
+			`server.tls.acme.domains[1]: "192.0.2.1" is an IP address; ACME here issues certificates for DNS names`,
+			`server.tls.acme.domains[2]: "bad_name.example.com" is not a DNS name`,
+			`server.tls.acme.email: "ops at example.com" is not an email address`,
+		}},
+		{"acme lets a public listener be", func(c *Config) {
+			c.Server.TLS.ACME.Domains = []string{"api.example.com"}
+			c.Server.Listen, c.Server.AdminListen = ":443", "0.0.0.0:9180"
+		}, nil},
 		{"version unsupported", func(c *Config) { c.Version = 2 }, []string{`version: unsupported version 2; this rampart reads version 1`}},
 		{"mode", func(c *Config) { c.Mode = "prod" }, []string{`mode: must be one of development, production; got "prod"`}},
 		{"listen empty", func(c *Config) { c.Server.Listen = "" }, []string{`server.listen: required; for example "127.0.0.1:8080"`}},

@@ -50,7 +50,8 @@ func command(t *testing.T, dataDir string, extra []string, args ...string) *exec
 			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	cmd.Env = append(cmd.Env, "RAMPART_DATA_DIR="+dataDir)
+	// Every test's admin listener on a free port; a later entry in extra wins.
+	cmd.Env = append(cmd.Env, "RAMPART_DATA_DIR="+dataDir, "RAMPART_ADMIN_LISTEN=127.0.0.1:0")
 	cmd.Env = append(cmd.Env, extra...)
 	return cmd
 }
@@ -120,6 +121,19 @@ func startServe(t *testing.T, dataDir string, extra []string, args ...string) *s
 	return nil
 }
 
+// adminURL is the admin listener's URL from the "admin listening" log line.
+func (s *server) adminURL(t *testing.T) string {
+	t.Helper()
+	for line := range strings.Lines(s.stderr.String()) {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "admin listening" {
+			return rec["url"].(string)
+		}
+	}
+	t.Fatalf("no admin listener in the log:\n%s", s.stderr)
+	return ""
+}
+
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -144,6 +158,19 @@ func TestServeHealthAndGracefulShutdown(t *testing.T) {
 	}
 	if code, _ := get(t, s.url+"/api/data"); code != 401 {
 		t.Fatalf("demo route without credentials = %d, want 401", code)
+	}
+	admin := s.adminURL(t)
+	if code, body := get(t, admin+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
+		t.Fatalf("admin /healthz = %d %s", code, body)
+	}
+	if code, body := get(t, admin+"/readyz"); code != 200 || !strings.Contains(body, `"database":"ok"`) {
+		t.Fatalf("admin /readyz = %d %s", code, body)
+	}
+	// The admin listener carries no API traffic and no token endpoints.
+	for _, path := range []string{"/api/data", "/oauth2/token", "/.well-known/openid-configuration", "/"} {
+		if code, _ := get(t, admin+path); code != 404 {
+			t.Fatalf("admin %s = %d, want 404", path, code)
+		}
 	}
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)

@@ -396,6 +396,11 @@ func TestGracefulShutdownDrainsInFlight(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(300 * time.Millisecond)
+	// While draining, readiness says so (the admin listener stays up until
+	// the drain ends), so a load balancer stops sending new requests.
+	if code, body := get(t, s.adminURL(t)+"/readyz"); code != 503 || !strings.Contains(body, `"draining"`) {
+		t.Fatalf("admin /readyz while draining = %d %s, want 503 draining", code, body)
+	}
 	close(release)
 	select {
 	case r := <-done:
