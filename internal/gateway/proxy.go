@@ -11,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rampart-sec/rampart/authn"
@@ -101,7 +102,8 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 	hdrs = hdrs.withDefaults()
 	target := up.URL
 	rp := &httputil.ReverseProxy{
-		Transport: tr,
+		Transport:  tr,
+		BufferPool: newBufferPool(),
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			out := pr.Out.Header
@@ -151,6 +153,23 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 		},
 	}
 	return rp
+}
+
+// bufferPool recycles the proxy's body-copy buffers: without one,
+// ReverseProxy allocates and zeroes 32 KiB per request.
+type bufferPool struct{ pool sync.Pool }
+
+func newBufferPool() *bufferPool {
+	return &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
+}
+
+func (p *bufferPool) Get() []byte { return *p.pool.Get().(*[]byte) }
+
+func (p *bufferPool) Put(b []byte) {
+	if cap(b) == 32<<10 {
+		b = b[:cap(b)]
+		p.pool.Put(&b)
+	}
 }
 
 func setIf(h http.Header, name, v string) {

@@ -1,0 +1,97 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/rampart-sec/rampart/authn"
+	"github.com/rampart-sec/rampart/internal/config"
+	"github.com/rampart-sec/rampart/internal/gateway"
+)
+
+// The gateway benchmarks send real HTTP over loopback, client → gateway →
+// upstream, all in this process, so `-cpuprofile` shows where a proxied
+// request's time goes (gateway-load.sh measures the same with wrk against
+// the binary):
+//
+//	go test ./bench/ -run '^$' -bench Gateway -cpuprofile /tmp/gw.prof
+//	go tool pprof -top -focus 'gateway|ReverseProxy' bench.test /tmp/gw.prof
+
+const benchKey = "rk_bench_0123456789abcdef0123456789abcdef"
+
+func gatewayServers(b *testing.B) (direct, gw string) {
+	b.Helper()
+	body := []byte(`{"data":"This is secure data"}`)
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	b.Cleanup(up.Close)
+	routes := []config.Route{
+		{Name: "open", Match: config.RouteMatch{Path: "/open"}, Upstream: up.URL, Public: true, MaxBodyBytes: 1 << 20},
+		{Name: "guarded", Match: config.RouteMatch{Path: "/api/data", Methods: []string{"GET"}}, Upstream: up.URL,
+			Authenticate: []string{"keys"}, Authorize: config.RouteAuthorize{Scopes: []string{"data:read"}}, MaxBodyBytes: 1 << 20},
+	}
+	keys := &authn.APIKey{Prefix: "rk_", CacheTTL: 5 * time.Second, Verify: func(_ context.Context, key string) (*authn.Identity, error) {
+		if key != benchKey {
+			return nil, authn.ErrInvalidCredential
+		}
+		return &authn.Identity{Subject: "u1", Username: "bench", Roles: []string{"reader"}, Scopes: []string{"data:read"}}, nil
+	}}
+	g, err := gateway.New(routes, map[string]authn.Authenticator{"keys": keys}, gateway.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	front := httptest.NewServer(g)
+	b.Cleanup(front.Close)
+	return up.URL, front.URL
+}
+
+func benchGET(b *testing.B, url, authorization string) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.Cleanup(client.CloseIdleConnections)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		req, _ := http.NewRequest("GET", url, nil)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		for pb.Next() {
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("%s: %d", url, resp.StatusCode)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkGatewayDirect is the upstream without rampart: the floor.
+func BenchmarkGatewayDirect(b *testing.B) {
+	direct, _ := gatewayServers(b)
+	benchGET(b, direct+"/api/data", "")
+}
+
+// BenchmarkGatewayPublic is a public route: routing, headers, proxy.
+func BenchmarkGatewayPublic(b *testing.B) {
+	_, gw := gatewayServers(b)
+	benchGET(b, gw+"/open", "")
+}
+
+// BenchmarkGatewayGuarded is a guarded route: an API key (cached after the
+// first request), a scope check, security headers, identity headers, proxy.
+func BenchmarkGatewayGuarded(b *testing.B) {
+	_, gw := gatewayServers(b)
+	benchGET(b, gw+"/api/data", "Bearer "+benchKey)
+}
