@@ -32,6 +32,10 @@ type APIKey struct {
 	CacheTTL time.Duration
 	// Now is the cache's clock. Nil means time.Now.
 	Now func() time.Time
+	// Epoch, if set, is a counter the owner advances when keys may have been
+	// revoked elsewhere (another node, the CLI): every cached verification
+	// made under an earlier value is dropped. Nil: entries live CacheTTL.
+	Epoch func() uint64
 
 	once  sync.Once
 	cache *verifiedCache[*Identity]
@@ -53,6 +57,7 @@ func (a *APIKey) Authenticate(r *http.Request) (*Identity, error) {
 		key = tok
 	}
 	var now time.Time
+	var epoch uint64
 	if a.CacheTTL > 0 {
 		a.once.Do(func() {
 			a.cache = newVerifiedCache[*Identity](jwtCacheSize)
@@ -61,7 +66,10 @@ func (a *APIKey) Authenticate(r *http.Request) (*Identity, error) {
 			}
 		})
 		now = a.Now()
-		if id, ok := a.cache.get(key, now); ok {
+		if a.Epoch != nil {
+			epoch = a.Epoch()
+		}
+		if id, ok := a.cache.get(key, now, epoch); ok {
 			return id.clone(), nil
 		}
 	}
@@ -71,7 +79,7 @@ func (a *APIKey) Authenticate(r *http.Request) (*Identity, error) {
 	}
 	id.Method = MethodAPIKey
 	if a.CacheTTL > 0 {
-		a.cache.put(key, id, now.Add(a.CacheTTL))
+		a.cache.put(key, id, now.Add(a.CacheTTL), epoch)
 	}
 	return id.clone(), nil
 }

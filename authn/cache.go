@@ -16,27 +16,30 @@ type verifiedCache[V any] struct {
 }
 
 type cached[V any] struct {
-	v   V
-	exp time.Time
+	v     V
+	exp   time.Time
+	epoch uint64
 }
 
 func newVerifiedCache[V any](max int) *verifiedCache[V] {
 	return &verifiedCache[V]{m: make(map[[32]byte]cached[V]), max: max}
 }
 
-func (c *verifiedCache[V]) get(cred string, now time.Time) (V, bool) {
+// get returns the cached value unless it expired or was stored under
+// another epoch (the owner's signal that credentials changed elsewhere).
+func (c *verifiedCache[V]) get(cred string, now time.Time, epoch uint64) (V, bool) {
 	k := sha256.Sum256([]byte(cred))
 	c.mu.RLock()
 	e, ok := c.m[k]
 	c.mu.RUnlock()
-	if !ok || !now.Before(e.exp) {
+	if !ok || !now.Before(e.exp) || e.epoch != epoch {
 		var zero V
 		return zero, false
 	}
 	return e.v, true
 }
 
-func (c *verifiedCache[V]) put(cred string, v V, exp time.Time) {
+func (c *verifiedCache[V]) put(cred string, v V, exp time.Time, epoch uint64) {
 	k := sha256.Sum256([]byte(cred))
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -49,5 +52,5 @@ func (c *verifiedCache[V]) put(cred string, v V, exp time.Time) {
 			}
 		}
 	}
-	c.m[k] = cached[V]{v: v, exp: exp}
+	c.m[k] = cached[V]{v: v, exp: exp, epoch: epoch}
 }

@@ -56,7 +56,7 @@ func (in *Introspection) Authenticate(r *http.Request) (*Identity, error) {
 	}
 	in.once.Do(func() { in.cache = newVerifiedCache[*Identity](jwtCacheSize) })
 	now := in.now()
-	if id, ok := in.cache.get(tok, now); ok {
+	if id, ok := in.cache.get(tok, now, 0); ok {
 		return id.clone(), nil
 	}
 	ir, err := in.introspect(r.Context(), tok)
@@ -75,7 +75,7 @@ func (in *Introspection) Authenticate(r *http.Request) (*Identity, error) {
 		if ir.Exp > 0 && time.Unix(ir.Exp, 0).Before(exp) {
 			exp = time.Unix(ir.Exp, 0)
 		}
-		in.cache.put(tok, id, exp)
+		in.cache.put(tok, id, exp, 0)
 	}
 	return id.clone(), nil
 }

@@ -55,7 +55,7 @@ func (j *JWT) Authenticate(r *http.Request) (*Identity, error) {
 	// A token that verified is remembered until it expires, so the signature
 	// is checked once per token, not once per request; revocation is still
 	// checked every time.
-	if e, ok := j.cache.get(tok, now); ok {
+	if e, ok := j.cache.get(tok, now, 0); ok {
 		if j.Revoked != nil && j.Revoked(e.claims) {
 			return nil, fmt.Errorf("%w: jwt: revoked", ErrInvalidCredential)
 		}
@@ -69,7 +69,7 @@ func (j *JWT) Authenticate(r *http.Request) (*Identity, error) {
 		return nil, fmt.Errorf("%w: jwt: revoked", ErrInvalidCredential)
 	}
 	id := j.identity(c)
-	j.cache.put(tok, &jwtEntry{claims: c, id: id}, c.ExpiresAt)
+	j.cache.put(tok, &jwtEntry{claims: c, id: id}, c.ExpiresAt, 0)
 	return id.clone(), nil
 }
 

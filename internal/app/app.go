@@ -3,6 +3,10 @@
 package app
 
 import (
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+
 	"context"
 	"crypto/rand"
 	"errors"
@@ -12,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/cluster"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/oauth"
@@ -30,6 +35,14 @@ type App struct {
 	Hasher   *password.Hasher
 	Identity *identity.Service
 	Clients  *oauth.Clients
+	// Redis is the shared Redis (nil without storage.redis_url).
+	Redis *redis.Client
+	// Bus announces changes to the other nodes (nil without Redis).
+	Bus *cluster.Bus
+
+	// credEpoch changes whenever credentials may have been revoked
+	// elsewhere; cached API-key verifications from before are dropped.
+	credEpoch atomic.Uint64
 }
 
 // Open opens the database named by cfg, applies pending migrations, and
@@ -99,7 +112,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, st *store.S
 	if err != nil {
 		return nil, fmt.Errorf("passwords: %w", err)
 	}
-	return &App{
+	a := &App{
 		Config:   cfg,
 		Log:      log,
 		Store:    st,
@@ -107,7 +120,31 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, st *store.S
 		Hasher:   hasher,
 		Identity: identity.New(st, hasher, ring, identity.WithLogger(log)),
 		Clients:  oauth.NewClients(st, ring, rand.Reader),
-	}, nil
+	}
+	if cfg.Storage.RedisURL != "" {
+		if a.Redis, err = cluster.Dial(cfg.Storage.RedisURL, cfg.Storage.RedisTimeout); err != nil {
+			return nil, err
+		}
+		a.Bus = cluster.NewBus(a.Redis, cfg.Storage.RedisPrefix, log)
+	}
+	return a, nil
+}
+
+// announce tells the other nodes about a change they cache. Without Redis,
+// or when it is down, they see it at their next database poll instead.
+func (a *App) announce(ctx context.Context, r *cluster.Revocation) {
+	a.credEpoch.Add(1)
+	if a.Bus == nil {
+		return
+	}
+	if err := a.Bus.Publish(ctx, cluster.Event{Revocation: r}); err != nil {
+		a.Log.WarnContext(ctx, "could not announce a revocation to the other nodes; they apply it at their next database poll", "error", err)
+	}
+}
+
+// announceRevocation is announce for a deny-list entry.
+func (a *App) announceRevocation(ctx context.Context, kind, value string, at time.Time) {
+	a.announce(ctx, &cluster.Revocation{Kind: kind, Value: value, RevokedAt: at})
 }
 
 // OAuthConfig is the authorization server's part of the configuration.
@@ -136,11 +173,17 @@ func (a *App) Keys(ctx context.Context) (*oauth.Keys, error) {
 
 // OAuth builds the authorization server.
 func (a *App) OAuth(ctx context.Context) (*oauth.Server, error) {
-	return oauth.New(ctx, a.OAuthConfig(), oauth.Deps{Store: a.Store, Keyring: a.Keyring, Identity: a.Identity, Clients: a.Clients, Log: a.Log})
+	return oauth.New(ctx, a.OAuthConfig(), oauth.Deps{Store: a.Store, Keyring: a.Keyring, Identity: a.Identity, Clients: a.Clients, Log: a.Log,
+		Announce: a.announceRevocation})
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// Close releases the database and Redis.
+func (a *App) Close() error {
+	if a.Redis != nil {
+		a.Redis.Close()
+	}
+	return a.Store.Close()
+}
 
 // NewLogger returns the process logger described by cfg, writing to w.
 func NewLogger(cfg config.Logging, w io.Writer) *slog.Logger {

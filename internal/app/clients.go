@@ -14,10 +14,15 @@ func (a *App) DeleteClient(ctx context.Context, id string) error {
 	if _, err := a.Store.Client(ctx, id); err != nil {
 		return err
 	}
-	if err := a.Store.Revoke(ctx, a.revocation(store.RevokedClient, id)); err != nil {
+	r := a.revocation(store.RevokedClient, id)
+	if err := a.Store.Revoke(ctx, r); err != nil {
 		return err
 	}
-	return a.Store.DeleteClient(ctx, id)
+	if err := a.Store.DeleteClient(ctx, id); err != nil {
+		return err
+	}
+	a.announceRevocation(ctx, r.Kind, r.Value, r.RevokedAt)
+	return nil
 }
 
 // DisableUser disables a user and ends every grant they hold: their refresh
@@ -30,12 +35,51 @@ func (a *App) DisableUser(ctx context.Context, username string) error {
 	if err := a.Store.SetUserDisabled(ctx, username, true); err != nil {
 		return err
 	}
-	if err := a.Store.Revoke(ctx, a.revocation(store.RevokedUser, u.ID)); err != nil {
+	r := a.revocation(store.RevokedUser, u.ID)
+	if err := a.Store.Revoke(ctx, r); err != nil {
 		return err
 	}
-	_, err = a.Store.DeactivateSubjectGrants(ctx, u.ID)
-	return err
+	if _, err = a.Store.DeactivateSubjectGrants(ctx, u.ID); err != nil {
+		return err
+	}
+	a.announceRevocation(ctx, r.Kind, r.Value, r.RevokedAt)
+	return nil
 }
+
+// DeleteUser ends every grant the user holds, as DisableUser does, then
+// deletes the user with their role grants and API keys.
+func (a *App) DeleteUser(ctx context.Context, username string) error {
+	u, err := a.Store.User(ctx, username)
+	if err != nil {
+		return err
+	}
+	r := a.revocation(store.RevokedUser, u.ID)
+	if err := a.Store.Revoke(ctx, r); err != nil {
+		return err
+	}
+	if _, err := a.Store.DeactivateSubjectGrants(ctx, u.ID); err != nil {
+		return err
+	}
+	if err := a.Store.DeleteUser(ctx, username); err != nil {
+		return err
+	}
+	a.announceRevocation(ctx, r.Kind, r.Value, r.RevokedAt)
+	return nil
+}
+
+// RevokeAPIKey revokes an API key; every node stops accepting it at once
+// with Redis, or within the API-key cache lifetime without.
+func (a *App) RevokeAPIKey(ctx context.Context, id string) error {
+	if err := a.Store.RevokeAPIKey(ctx, id); err != nil {
+		return err
+	}
+	a.announce(ctx, nil)
+	return nil
+}
+
+// CredentialsChanged tells every node that a user's roles, status or keys
+// changed, so cached verifications are dropped.
+func (a *App) CredentialsChanged(ctx context.Context) { a.announce(ctx, nil) }
 
 // revocation is a deny-list entry made now that outlives every token issued
 // under the configured lifetimes.

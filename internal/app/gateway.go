@@ -48,7 +48,7 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 			}
 			auths[name] = &authn.JWT{Verifier: v, Revoked: as.Revoked}
 		case "api_key":
-			auths[name] = &authn.APIKey{Prefix: identity.APIKeyPrefix, Header: spec.Header, Verify: a.verifyAPIKey, CacheTTL: apiKeyCacheTTL}
+			auths[name] = &authn.APIKey{Prefix: identity.APIKeyPrefix, Header: spec.Header, Verify: a.verifyAPIKey, CacheTTL: apiKeyCacheTTL, Epoch: a.credEpoch.Load}
 		case "basic":
 			auths[name] = &authn.Basic{Verify: func(ctx context.Context, user, pass string) (*authn.Identity, error) {
 				u, _, err := as.CheckPassword(ctx, user, pass)

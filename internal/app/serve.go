@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/cluster"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/gateway"
 	"github.com/rampart-sec/rampart/internal/oauth"
@@ -181,6 +182,19 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 	}
 	if reload != nil {
 		go a.reloadLoop(bg, as, reload, &current)
+	}
+	if a.Bus != nil {
+		go a.Bus.Run(bg, func(e cluster.Event) {
+			if r := e.Revocation; r != nil {
+				as.ApplyRevocation(r.Kind, r.Value, r.RevokedAt)
+			}
+			a.credEpoch.Add(1)
+		}, func(ctx context.Context) {
+			if err := as.ReloadRevocations(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Warn("reloading the revocation list", "error", err)
+			}
+			a.credEpoch.Add(1)
+		})
 	}
 	select {
 	case err := <-errc:

@@ -140,7 +140,7 @@ func newAPIKeyRevokeCmd(s *streams) *cobra.Command {
 			if i := strings.IndexByte(id, '_'); i >= 0 {
 				id = id[:i] // a whole key was pasted: use its id only
 			}
-			if err := a.Store.RevokeAPIKey(ctx, id); err != nil {
+			if err := a.RevokeAPIKey(ctx, id); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "revoked API key %s\n", id)

@@ -204,7 +204,7 @@ func newUserDeleteCmd(s *streams) *cobra.Command {
 		Short: "Delete a user with their role grants and API keys",
 		Args:  exactArgs(1),
 		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, args []string) error {
-			if err := a.Store.DeleteUser(ctx, args[0]); err != nil {
+			if err := a.DeleteUser(ctx, args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "deleted user %s\n", args[0])
@@ -262,6 +262,7 @@ func newUserGrantCmd(s *streams, grant bool) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			a.CredentialsChanged(ctx)
 			u, err := a.Store.User(ctx, args[0])
 			if err != nil {
 				return err

@@ -94,6 +94,10 @@ type Server struct {
 	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	// ShutdownTimeout is how long in-flight requests may drain on shutdown. Default 15s.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// TrustedProxies are the CIDRs of proxies in front of rampart whose
+	// X-Forwarded-For and Forwarded headers are believed when deciding the
+	// client IP. Default empty: the socket peer is the client.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// TLS serves HTTPS from a certificate and key file, or from certificates
 	// obtained by ACME. Default off.
 	TLS TLS `yaml:"tls"`
@@ -155,6 +159,16 @@ type Storage struct {
 	ConnectTimeout time.Duration `yaml:"connect_timeout"`
 	// MaxOpenConns caps the connection pool (PostgreSQL). Default 10.
 	MaxOpenConns int `yaml:"max_open_conns"`
+	// RedisURL is redis://[:PASSWORD@]HOST:PORT/DB (rediss:// for TLS). With
+	// it, rate limits and revocations are shared by every node. Default
+	// empty: in memory, one node.
+	RedisURL string `yaml:"redis_url" env:"RAMPART_REDIS_URL"`
+	// RedisPrefix starts every key and channel rampart uses in Redis, so
+	// several deployments can share one Redis. Default "rampart:".
+	RedisPrefix string `yaml:"redis_prefix"`
+	// RedisTimeout bounds each Redis command; a request never waits on a
+	// dead Redis longer than this. Default 100ms.
+	RedisTimeout time.Duration `yaml:"redis_timeout"`
 }
 
 // Secrets configures encryption of recoverable secrets at rest.
@@ -197,6 +211,7 @@ func Default() *Config {
 		Server: Server{
 			Listen:            "127.0.0.1:8080",
 			AdminListen:       "127.0.0.1:9180",
+			TrustedProxies:    []string{},
 			TLS:               TLS{ACME: ACME{Domains: []string{}, CAURL: LetsEncryptDirectory}},
 			ReadHeaderTimeout: 5 * time.Second,
 			ShutdownTimeout:   15 * time.Second,
@@ -206,6 +221,8 @@ func Default() *Config {
 			BusyTimeout:    5 * time.Second,
 			ConnectTimeout: 5 * time.Second,
 			MaxOpenConns:   10,
+			RedisPrefix:    "rampart:",
+			RedisTimeout:   100 * time.Millisecond,
 		},
 		Passwords: Passwords{Argon2MemoryKiB: 19456, Argon2Time: 2, Argon2Threads: 1},
 		Issuer: Issuer{

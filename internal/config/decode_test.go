@@ -26,7 +26,7 @@ func TestConfigDecodeErrors(t *testing.T) {
 		{"unknown key, in another section", "version: 1\nlisten: 127.0.0.1:8080\n",
 			[]string{`rampart.yaml:2: listen: unknown key; did you mean "server.listen"? (it belongs under server)`}},
 		{"unknown key, nothing close", "version: 1\nserver:\n  timeout: 5s\n",
-			[]string{`rampart.yaml:3: server.timeout: unknown key; valid keys are listen, admin_listen, insecure_http, read_header_timeout, shutdown_timeout, tls`}},
+			[]string{`rampart.yaml:3: server.timeout: unknown key; valid keys are listen, admin_listen, insecure_http, read_header_timeout, shutdown_timeout, trusted_proxies, tls`}},
 		{"string got sequence", "version: 1\nserver:\n  listen:\n    - 127.0.0.1:8080\n",
 			[]string{`rampart.yaml:3: server.listen: expected a string, got a sequence`}},
 		{"mapping got sequence", "version: 1\nserver: [listen]\n",

@@ -160,6 +160,11 @@ func (s Server) validate(v *validator, path string) {
 	}
 	v.positive(joinKey(path, "read_header_timeout"), s.ReadHeaderTimeout)
 	v.positive(joinKey(path, "shutdown_timeout"), s.ShutdownTimeout)
+	for i, cidr := range s.TrustedProxies {
+		if _, err := ParseCIDR(cidr); err != nil {
+			v.errorf(fmt.Sprintf("%s[%d]", joinKey(path, "trusted_proxies"), i), "%s is not a CIDR or IP address like \"10.0.0.0/8\" or \"192.0.2.7\"", quoteValue(cidr))
+		}
+	}
 	if s.AdminListen == "" {
 		return
 	}
@@ -245,6 +250,20 @@ func checkHostPort(v *validator, path, addr string) (string, bool) {
 	return host, true
 }
 
+// ParseCIDR parses a trusted-proxy entry: a CIDR, or one address (a /32 or /128).
+func ParseCIDR(s string) (netip.Prefix, error) {
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), nil
+}
+
 // isLoopback reports whether host is localhost or a loopback IP address
 // (127.0.0.0/8, ::1, and IPv4-mapped forms of them).
 func isLoopback(host string) bool {
@@ -265,6 +284,17 @@ func (s Storage) validate(v *validator, path string) {
 	v.positive(joinKey(path, "busy_timeout"), s.BusyTimeout)
 	v.positive(joinKey(path, "connect_timeout"), s.ConnectTimeout)
 	v.atLeast(joinKey(path, "max_open_conns"), int64(s.MaxOpenConns), 1)
+	if s.RedisURL != "" {
+		if u, err := url.Parse(s.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			v.errorf(joinKey(path, "redis_url"), `must be a URL like "redis://127.0.0.1:6379/0" or "rediss://:PASSWORD@redis.internal:6380/0"`)
+		}
+	}
+	if s.RedisPrefix == "" {
+		v.errorf(joinKey(path, "redis_prefix"), `required; for example "rampart:"`)
+	}
+	if s.RedisTimeout < 5*time.Millisecond || s.RedisTimeout > 5*time.Second {
+		v.errorf(joinKey(path, "redis_timeout"), "must be between 5ms and 5s, got %s", formatDuration(s.RedisTimeout))
+	}
 }
 
 var schemeRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*$`)

@@ -72,6 +72,21 @@ func TestConfigValidate(t *testing.T) {
 			c.Server.TLS.ACME.Domains = []string{"api.example.com"}
 			c.Server.Listen, c.Server.AdminListen = ":443", "0.0.0.0:9180"
 		}, nil},
+		{"redis url and timeout", func(c *Config) {
+			c.Storage.RedisURL = "http://:hunter2@127.0.0.1:6379"
+			c.Storage.RedisTimeout = time.Minute
+			c.Storage.RedisPrefix = ""
+		}, []string{
+			`storage.redis_prefix: required; for example "rampart:"`,
+			`storage.redis_timeout: must be between 5ms and 5s, got 1m`,
+			`storage.redis_url: must be a URL like "redis://127.0.0.1:6379/0" or "rediss://:PASSWORD@redis.internal:6380/0"`,
+		}},
+		{"redis url fine", func(c *Config) { c.Storage.RedisURL = "rediss://:pw@redis.internal:6380/2" }, nil},
+		{"trusted proxies", func(c *Config) { c.Server.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.7", "::1", "10.0.0.0/33", "lb.internal"} },
+			[]string{
+				`server.trusted_proxies[3]: "10.0.0.0/33" is not a CIDR or IP address like "10.0.0.0/8" or "192.0.2.7"`,
+				`server.trusted_proxies[4]: "lb.internal" is not a CIDR or IP address like "10.0.0.0/8" or "192.0.2.7"`,
+			}},
 		{"version unsupported", func(c *Config) { c.Version = 2 }, []string{`version: unsupported version 2; this rampart reads version 1`}},
 		{"mode", func(c *Config) { c.Mode = "prod" }, []string{`mode: must be one of development, production; got "prod"`}},
 		{"listen empty", func(c *Config) { c.Server.Listen = "" }, []string{`server.listen: required; for example "127.0.0.1:8080"`}},

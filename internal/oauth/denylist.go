@@ -21,6 +21,7 @@ type denyList struct {
 	now          func() time.Time
 	maxTTL       time.Duration // longest access token lifetime: how long an entry must live
 	refreshEvery time.Duration
+	announce     func(ctx context.Context, kind, value string, revokedAt time.Time) // nil: one node
 
 	mu      sync.RWMutex
 	entries map[denyKey]time.Time // revoked at
@@ -43,10 +44,20 @@ func (d *denyList) revokeUntil(ctx context.Context, kind, value string, until ti
 	if err := d.st.Revoke(ctx, store.Revocation{Kind: kind, Value: value, RevokedAt: at, ExpiresAt: until}); err != nil {
 		return err
 	}
-	d.mu.Lock()
-	d.entries[denyKey{kind, value}] = at
-	d.mu.Unlock()
+	d.apply(kind, value, at)
+	if d.announce != nil {
+		d.announce(ctx, kind, value, at)
+	}
 	return nil
+}
+
+// apply adds an entry that is already in the database.
+func (d *denyList) apply(kind, value string, at time.Time) {
+	d.mu.Lock()
+	if prev, ok := d.entries[denyKey{kind, value}]; !ok || at.After(prev) {
+		d.entries[denyKey{kind, value}] = at
+	}
+	d.mu.Unlock()
 }
 
 // denied reports whether the claims match a revocation.

@@ -48,6 +48,9 @@ type Deps struct {
 	Log      *slog.Logger
 	Now      func() time.Time // nil: time.Now
 	Rand     io.Reader        // nil: crypto/rand
+	// Announce, if set, tells other nodes about a revocation this node made
+	// (after it is in the database), so they deny at once.
+	Announce func(ctx context.Context, kind, value string, revokedAt time.Time)
 }
 
 // SecretSealer is the keyring: encrypted secrets, created on demand.
@@ -112,6 +115,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	revoked := newDenyList(d.Store, d.Log, d.Now, maxLife)
+	revoked.announce = d.Announce
 	if err := revoked.load(ctx); err != nil {
 		return nil, fmt.Errorf("loading the revocation list: %w", err)
 	}
@@ -217,6 +221,16 @@ func (s *Server) DefaultAudience() string { return s.access.defaultAudience[0] }
 
 // Revoked reports whether verified access token claims are on the deny-list.
 func (s *Server) Revoked(c *token.Claims) bool { return s.revoked.denied(c) }
+
+// ApplyRevocation adds a revocation another node announced to this node's
+// deny-list (it is already in the database).
+func (s *Server) ApplyRevocation(kind, value string, revokedAt time.Time) {
+	s.revoked.apply(kind, value, revokedAt)
+}
+
+// ReloadRevocations replaces the deny-list with the database's, for a node
+// that may have missed announcements.
+func (s *Server) ReloadRevocations(ctx context.Context) error { return s.revoked.load(ctx) }
 
 // Permissions is the union of the roles' permissions ("*" excluded).
 func (s *Server) Permissions(ctx context.Context, roles []string) ([]string, error) {
