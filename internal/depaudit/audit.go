@@ -140,7 +140,7 @@ func Audit(ctx context.Context, dir string, opts Options) (*Report, error) {
 			if opts.Offline {
 				why = "offline"
 			}
-			rep.NotAsked = append(rep.NotAsked, fmt.Sprintf("%s: %s registry not asked for newer versions (%s)", eco, eco, why))
+			rep.NotAsked = append(rep.NotAsked, fmt.Sprintf("%s not asked for newer %s versions (%s)", registryName(eco), eco, why))
 		}
 	}
 	out, probs := checkOutdated(ctx, opts.Registries, found.Packages)
@@ -236,4 +236,17 @@ func advisoryURL(e *Entry) string {
 		return "https://pkg.go.dev/vuln/" + e.ID
 	}
 	return "https://osv.dev/vulnerability/" + e.ID
+}
+
+// registryName names the service asked for an ecosystem's newest versions.
+func registryName(e Ecosystem) string {
+	switch e {
+	case Go:
+		return "the Go module proxy"
+	case PyPI:
+		return "the PyPI JSON API"
+	case Npm:
+		return "the npm registry"
+	}
+	return string(e) + " registry"
 }

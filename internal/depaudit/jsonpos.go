@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 )
 
@@ -40,23 +39,34 @@ func lineAt(data []byte, off int64) int {
 	return bytes.Count(data[:off], []byte("\n")) + 1
 }
 
-// keyLine returns the line of the first occurrence of the JSON object key
-// key at or after byte offset from, and the offset just past it, or (0,
-// from) when it is not found. Lock files are written one key a line, so
-// this finds the line a package is pinned on without a position-tracking
-// decoder.
+// keyLine returns the line of the first JSON object member named key whose
+// value is an object, at or after byte offset from, and the offset just
+// past its opening brace; or (0, from) when there is none. Lock files are
+// written one key a line, so this finds the line a package is pinned on
+// without a position-tracking decoder.
 func keyLine(data []byte, key string, from int) (int, int) {
-	needle := []byte(strconv.Quote(key) + ":")
-	if from > len(data) {
-		from = len(data)
-	}
-	i := bytes.Index(data[from:], needle)
-	if i < 0 {
-		needle = []byte(fmt.Sprintf("%q :", key))
-		if i = bytes.Index(data[from:], needle); i < 0 {
-			return 0, from
+	needle := []byte(strconv.Quote(key))
+	for from < len(data) {
+		i := bytes.Index(data[from:], needle)
+		if i < 0 {
+			break
 		}
+		at := from + i
+		j := skipSpace(data, at+len(needle))
+		if j < len(data) && data[j] == ':' {
+			j = skipSpace(data, j+1)
+			if j < len(data) && data[j] == '{' {
+				return lineAt(data, int64(at)), j + 1
+			}
+		}
+		from = at + len(needle)
 	}
-	at := from + i
-	return lineAt(data, int64(at)), at + len(needle)
+	return 0, from
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
 }

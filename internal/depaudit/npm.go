@@ -7,12 +7,16 @@ import (
 	npmsemver "github.com/Masterminds/semver/v3"
 )
 
-// npmLockEntry is one package in a package-lock.json.
+// npmPackageEntry is one entry of a lockfileVersion 2 or 3 "packages" map.
+type npmPackageEntry struct {
+	Version string `json:"version"`
+	Link    bool   `json:"link"`
+}
+
+// npmLockEntry is one entry of a lockfileVersion 1 "dependencies" tree.
 type npmLockEntry struct {
 	Version      string                  `json:"version"`
-	Link         bool                    `json:"link"`
-	Dev          bool                    `json:"dev"`
-	Dependencies map[string]npmLockEntry `json:"dependencies"` // lockfileVersion 1 only
+	Dependencies map[string]npmLockEntry `json:"dependencies"`
 }
 
 // parsePackageLock reads package-lock.json (and npm-shrinkwrap.json) in
@@ -21,9 +25,9 @@ type npmLockEntry struct {
 // registry version (git, file: and tarball dependencies) are warnings.
 func parsePackageLock(file string, data []byte) ([]Package, []Problem) {
 	var lock struct {
-		LockfileVersion int                     `json:"lockfileVersion"`
-		Packages        map[string]npmLockEntry `json:"packages"`
-		Dependencies    map[string]npmLockEntry `json:"dependencies"`
+		LockfileVersion int                        `json:"lockfileVersion"`
+		Packages        map[string]npmPackageEntry `json:"packages"`
+		Dependencies    map[string]npmLockEntry    `json:"dependencies"`
 	}
 	if p := decodeJSON(file, data, &lock); p != nil {
 		return nil, []Problem{*p}
