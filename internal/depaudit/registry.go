@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 )
 
 // Default registry endpoints, used when the environment names none.
@@ -82,7 +83,7 @@ func NewGoProxy(getenv func(string) string, client *http.Client) *GoProxy {
 // Describe names the proxies asked.
 func (g *GoProxy) Describe() string { return "Go module proxy (GOPROXY=" + g.configured + ")" }
 
-// Latest returns the version the proxy's @latest endpoint reports.
+// Latest returns the newest version the proxies know of.
 func (g *GoProxy) Latest(ctx context.Context, path string) (string, error) {
 	if module.MatchPrefixPatterns(g.noProxy, path) {
 		return "", notAskedf("%s matches GONOPROXY/GOPRIVATE", path)
@@ -99,15 +100,9 @@ func (g *GoProxy) Latest(ctx context.Context, path string) (string, error) {
 		case "direct":
 			return "", notAskedf("GOPROXY reaches %s only directly (version control)", path)
 		}
-		var info struct {
-			Version string `json:"Version"`
-		}
-		err := getJSON(ctx, g.client, hop.url+"/"+escaped+"/@latest", "", &info)
-		if err == nil && info.Version != "" {
-			return info.Version, nil
-		}
+		v, err := g.latestFrom(ctx, hop.url, escaped)
 		if err == nil {
-			err = errors.New("@latest named no version")
+			return v, nil
 		}
 		lastErr = fmt.Errorf("%s: %w", hop.url, err)
 		if !hop.anyErrorNext && !errors.Is(err, errNotFound) {
@@ -115,6 +110,48 @@ func (g *GoProxy) Latest(ctx context.Context, path string) (string, error) {
 		}
 	}
 	return "", lastErr
+}
+
+// latestFrom asks one proxy as the go command does for "@latest": the
+// highest release in @v/list (a compatible one before any +incompatible,
+// pre-releases only when there is no release, pseudo-versions never), and
+// the @latest endpoint only when the list is empty.
+func (g *GoProxy) latestFrom(ctx context.Context, proxy, escaped string) (string, error) {
+	body, err := get(ctx, g.client, proxy+"/"+escaped+"/@v/list", "text/plain")
+	if err != nil {
+		return "", err
+	}
+	best := ""
+	rank := func(v string) int {
+		switch {
+		case semver.Prerelease(v) != "":
+			return 0
+		case semver.Build(v) == "+incompatible":
+			return 1
+		}
+		return 2
+	}
+	for _, v := range strings.Fields(string(body)) {
+		if !semver.IsValid(v) || module.IsPseudoVersion(v) {
+			continue
+		}
+		if best == "" || rank(v) > rank(best) || rank(v) == rank(best) && semver.Compare(v, best) > 0 {
+			best = v
+		}
+	}
+	if best != "" {
+		return best, nil
+	}
+	var info struct {
+		Version string `json:"Version"`
+	}
+	if err := getJSON(ctx, g.client, proxy+"/"+escaped+"/@latest", "", &info); err != nil {
+		return "", err
+	}
+	if info.Version == "" {
+		return "", errors.New("@latest named no version")
+	}
+	return info.Version, nil
 }
 
 // PyPIRegistry reads the newest release from PyPI's JSON API
@@ -193,34 +230,43 @@ func (r *NpmRegistry) Latest(ctx context.Context, name string) (string, error) {
 
 // getJSON GETs u and decodes its JSON body into out.
 func getJSON(ctx context.Context, client *http.Client, u, accept string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
-	}
 	if accept == "" {
 		accept = "application/json"
 	}
-	req.Header.Set("Accept", accept)
-	resp, err := client.Do(req)
+	body, err := get(ctx, client, u, accept)
 	if err != nil {
 		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
-		return fmt.Errorf("HTTP %s: %w", resp.Status, errNotFound)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %s", resp.Status)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRegistryResponse+1))
-	if err != nil {
-		return fmt.Errorf("reading response: %w", err)
-	}
-	if len(body) > maxRegistryResponse {
-		return fmt.Errorf("response larger than %d bytes", maxRegistryResponse)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
 		return fmt.Errorf("decoding response: %w", err)
 	}
 	return nil
+}
+
+// get GETs u and returns its body; 404 and 410 wrap errNotFound.
+func get(ctx context.Context, client *http.Client, u, accept string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", accept)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone {
+		return nil, fmt.Errorf("HTTP %s: %w", resp.Status, errNotFound)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("HTTP %s", resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxRegistryResponse+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading response: %w", err)
+	}
+	if len(body) > maxRegistryResponse {
+		return nil, fmt.Errorf("response larger than %d bytes", maxRegistryResponse)
+	}
+	return body, nil
 }
