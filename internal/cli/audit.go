@@ -38,6 +38,7 @@ type auditDepsFlags struct {
 	db      string
 	osvAPI  string
 	timeout time.Duration
+	reach   bool
 }
 
 // newAuditDepsCmd is `rampart audit deps`: vulnerable and outdated
@@ -83,6 +84,7 @@ audit is incomplete; 2 for a usage error.`,
 	fl.BoolVar(&f.offline, "offline", false, "ask no network service; read advisories from --db")
 	fl.StringVar(&f.db, "db", "", "directory of OSV JSON advisories (required with --offline)")
 	fl.StringVar(&f.osvAPI, "osv-api", depaudit.DefaultOSVAPI, "base URL of the OSV API (online mode)")
+	fl.BoolVar(&f.reach, "reachability", false, "for Go modules, run govulncheck (golang.org/x/vuln) to tell called, imported and merely required vulnerable code apart; needs the go command and the module's dependencies")
 	fl.DurationVar(&f.timeout, "timeout", 5*time.Minute, "give up on network lookups after this long")
 	return cmd
 }
@@ -127,6 +129,15 @@ func runAuditDeps(ctx context.Context, s *streams, dir string, f auditDepsFlags)
 	rep, err := depaudit.Audit(ctx, dir, opts)
 	if err != nil {
 		return err
+	}
+	if f.reach {
+		govulnDB := "https://vuln.go.dev"
+		if f.db != "" {
+			if govulnDB, err = depaudit.GoVulnDBURL(f.db); err != nil {
+				return err
+			}
+		}
+		depaudit.AnnotateReachability(ctx, rep, govulnDB, os.Environ())
 	}
 	if err := depaudit.Write(s.out, rep, f.format); err != nil {
 		return fmt.Errorf("writing report: %w", err)

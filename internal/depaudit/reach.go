@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -115,4 +116,18 @@ func AnnotateReachability(ctx context.Context, rep *Report, db string, env []str
 			}
 		}
 	}
+}
+
+// GoVulnDBURL returns the -db argument govulncheck needs for the offline
+// database directory dir: its data/osv folder for a golang.org/x/vulndb
+// tree, else dir itself, as an absolute file:// URL.
+func GoVulnDBURL(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if fi, err := os.Stat(filepath.Join(abs, "data", "osv")); err == nil && fi.IsDir() {
+		abs = filepath.Join(abs, "data", "osv")
+	}
+	return "file://" + filepath.ToSlash(abs), nil
 }
