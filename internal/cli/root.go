@@ -45,6 +45,10 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.As(err, &ue) {
 		return 2
 	}
+	var ec exitCodeError
+	if errors.As(err, &ec) {
+		return ec.code
+	}
 	return 1
 }
 
@@ -68,6 +72,7 @@ func newRoot(s *streams) *cobra.Command {
 		newClientCmd(s),
 		newKeysCmd(s),
 		newFernetCmd(s),
+		newAuditCmd(s),
 	)
 	return root
 }
