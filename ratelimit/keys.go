@@ -143,4 +143,3 @@ func safeComponent(s string) string {
 	}
 	return s
 }
-

@@ -91,7 +91,7 @@ func NewRedis(client redis.Scripter, opts ...RedisOption) *Redis {
 
 // NewRedisClient returns a client for a redis:// or rediss:// URL with
 // settings for rate limiting, where a late answer is worth less than none:
-// no retries, 200 ms to dial, 100 ms to read or write, 100 ms to wait for a
+// no retries (of commands or of dials), 200 ms to dial, 100 ms to read or write, 100 ms to wait for a
 // pooled connection, and context deadlines honoured. Timeouts given as URL
 // parameters (dial_timeout, read_timeout, write_timeout, pool_timeout,
 // max_retries) take precedence.
@@ -114,6 +114,9 @@ func NewRedisClient(url string) (*redis.Client, error) {
 	}
 	if opt.MaxRetries == 0 {
 		opt.MaxRetries = -1
+	}
+	if opt.DialerRetries == 0 {
+		opt.DialerRetries = 1
 	}
 	opt.ContextTimeoutEnabled = true
 	return redis.NewClient(opt), nil
