@@ -92,4 +92,3 @@ func TestByIPPrefixPanics(t *testing.T) {
 	}()
 	ByIPPrefix(0, 64)
 }
-
