@@ -135,16 +135,24 @@ func Middleware(b Backend, policies []Policy, opts ...Option) func(http.Handler)
 	for i, p := range policies {
 		ps[i] = compiled{Policy: p, prefix: p.Name + ":", item: policyItem(p.Name, p.Limit)}
 	}
+	items := make([]string, len(ps))
+	for i := range ps {
+		items[i] = ps[i].item
+	}
+	// The RateLimit-Policy value when every policy applies, the common
+	// case, shared by every response (len == cap, so an Add copies it).
+	allPolicies := []string{strings.Join(items, ", ")}
 	return func(next http.Handler) http.Handler {
-		return &limiter{b: b, ps: ps, o: o, next: next}
+		return &limiter{b: b, ps: ps, o: o, next: next, allPolicies: allPolicies}
 	}
 }
 
 type limiter struct {
-	b    Backend
-	ps   []compiled
-	o    mwOptions
-	next http.Handler
+	b           Backend
+	ps          []compiled
+	o           mwOptions
+	next        http.Handler
+	allPolicies []string
 }
 
 const stackPolicies = 4
@@ -210,17 +218,25 @@ func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (l *limiter) writeHeaders(h http.Header, idx []int, out []Result) {
-	var pol strings.Builder
 	var buf [128]byte
 	cur := buf[:0]
 	for j, i := range idx {
 		if j > 0 {
-			pol.WriteString(", ")
 			cur = append(cur, ", "...)
 		}
-		pol.WriteString(l.ps[i].item)
 		cur = appendLimitItem(cur, l.ps[i].Name, out[j])
 	}
-	h.Set("RateLimit-Policy", pol.String())
+	if len(idx) == len(l.ps) {
+		h["Ratelimit-Policy"] = l.allPolicies
+	} else {
+		var pol strings.Builder
+		for j, i := range idx {
+			if j > 0 {
+				pol.WriteString(", ")
+			}
+			pol.WriteString(l.ps[i].item)
+		}
+		h.Set("RateLimit-Policy", pol.String())
+	}
 	h.Set("RateLimit", string(cur))
 }
