@@ -219,3 +219,24 @@ func TestRedisFault(t *testing.T) {
 		t.Fatalf("%d recovery lines, want 2", got)
 	}
 }
+
+// TestRedisScriptReload checks the EVAL fallback when the server has lost
+// the cached script (a restart or SCRIPT FLUSH). It flushes a redis-server
+// of its own, not the shared test server.
+func TestRedisScriptReload(t *testing.T) {
+	srv := startRedisServer(t)
+	c, err := NewRedisClient(srv.url())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	b := NewRedis(c, WithTimeout(2*time.Second))
+	l := mustLimit(t, "5/h")
+	allow(t, b, "k", l)
+	if err := c.ScriptFlush(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if r := allow(t, b, "k", l); !r.Allowed || r.Remaining != 3 {
+		t.Fatalf("after SCRIPT FLUSH: %+v", r)
+	}
+}

@@ -82,20 +82,6 @@ func TestRedisKeys(t *testing.T) {
 	}
 }
 
-// TestRedisScriptReload checks the EVAL fallback when the server has lost
-// the cached script (a restart or SCRIPT FLUSH).
-func TestRedisScriptReload(t *testing.T) {
-	b, c, _ := testRedis(t)
-	l := mustLimit(t, "5/h")
-	allow(t, b, "k", l)
-	if err := c.ScriptFlush(context.Background()).Err(); err != nil {
-		t.Fatal(err)
-	}
-	if r := allow(t, b, "k", l); !r.Allowed || r.Remaining != 3 {
-		t.Fatalf("after SCRIPT FLUSH: %+v", r)
-	}
-}
-
 // TestRedisMatchesMemory runs the same sequence of mixed decisions on both
 // backends and expects the same answers.
 func TestRedisMatchesMemory(t *testing.T) {
