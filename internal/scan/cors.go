@@ -65,6 +65,14 @@ func (c corsCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 			out = append(out, newFinding(r, ex.location(), detail, ex.evidence()))
 		}
 	}
+	// A fixed "*" shows without any Origin: read it off the baseline.
+	for _, op := range s.ops {
+		for _, k := range []string{" anon", " auth"} {
+			if ex := s.baseline[op.key()+k]; ex != nil && s.protected(op) && strings.TrimSpace(ex.head.Get("Access-Control-Allow-Origin")) == "*" {
+				add(ruleCORSWildcard(), ex, "An operation that requires credentials allows every origin.")
+			}
+		}
+	}
 	for _, op := range corsSample(s) {
 		prot := s.protected(op)
 		for _, origin := range []string{foreignOrigin, "null"} {

@@ -131,12 +131,12 @@ func (c injectionCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 }
 
 // sqlSignatures are database error messages of SQLite, PostgreSQL, MySQL,
-// SQL Server and Oracle.
+// SQL Server and Oracle. A quote may appear escaped (\") inside JSON.
 func sqlSignatures() []*regexp.Regexp {
 	var out []*regexp.Regexp
 	for _, p := range []string{
 		`You have an error in your SQL syntax`, `SQLSTATE\[\w+\]`, `sqlite3\.OperationalError`, `SQLITE_ERROR`,
-		`unrecognized token: "`, `near "[^"]{0,40}": syntax error`, `unterminated quoted string`, `syntax error at or near`,
+		`unrecognized token: \\?"`, `near \\?"[^"]{0,40}\\?": syntax error`, `unterminated quoted string`, `syntax error at or near`,
 		`Unclosed quotation mark after the character string`, `\bORA-\d{5}\b`, `quoted string not properly terminated`,
 		`PSQLException`, `java\.sql\.SQLException`, `Incorrect syntax near`, `pg_query\(\)`, `psycopg2\.errors\.`,
 		`OperationalError\) near`, `mysql_fetch_`, `Microsoft OLE DB Provider for SQL Server`,

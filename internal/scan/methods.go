@@ -73,6 +73,8 @@ func (c methodsCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 		byPath[op.Path] = append(byPath[op.Path], op.Method)
 	}
 	tried := 0
+	agg := &affected{rule: ruleUnexpectedMethod()}
+	agg.rule.Severity = SeverityMedium
 	for _, path := range order {
 		if tried >= 10 {
 			break
@@ -95,11 +97,12 @@ func (c methodsCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 				return out, err
 			}
 			if ex.ok() {
-				f := newFinding(ruleUnexpectedMethod(), ex.location(), fmt.Sprintf("%s is not documented for %s but was answered %d.", m, path, ex.status), ex.evidence())
-				f.Severity = SeverityMedium
-				out = append(out, f)
+				agg.add(ex, fmt.Sprintf("%s is not documented for %s but was answered %d.", m, path, ex.status))
 			}
 		}
+	}
+	if f, ok := agg.finding(); ok {
+		out = append(out, f)
 	}
 	return out, nil
 }
