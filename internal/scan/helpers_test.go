@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -75,4 +76,13 @@ func expectNoRule(t *testing.T, r *Report, id string) {
 	if fs := byRule(r, id); len(fs) > 0 {
 		t.Errorf("unexpected %s finding on the hardened twin: %s\n%s\n%s", id, fs[0].Detail, fs[0].Evidence.Request, fs[0].Evidence.Response)
 	}
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -91,7 +91,7 @@ func (c transportCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 		return &tls.Config{InsecureSkipVerify: true, ServerName: s.target.Hostname()} //nolint:gosec // probing, not trusting
 	}
 	old := base()
-	old.MinVersion, old.MaxVersion = tls.VersionTLS10, tls.VersionTLS11
+	old.MinVersion, old.MaxVersion, old.CipherSuites = tls.VersionTLS10, tls.VersionTLS11, allSuites()
 	st, err := s.c.handshake(ctx, c.Name(), old)
 	if errors.Is(err, ErrBudget) {
 		return out, err
@@ -123,6 +123,16 @@ func (c transportCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// allSuites are every suite Go implements, so an old-version probe fails
+// only on the version.
+func allSuites() []uint16 {
+	var ids []uint16
+	for _, cs := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		ids = append(ids, cs.ID)
+	}
+	return ids
 }
 
 // weakSuites are the TLS 1.0-1.2 suites without forward secrecy or with a
