@@ -68,6 +68,7 @@ func newRoot(s *streams) *cobra.Command {
 		newClientCmd(s),
 		newKeysCmd(s),
 		newFernetCmd(s),
+		newScanCmd(s),
 	)
 	return root
 }
