@@ -21,7 +21,14 @@ var ErrBadSpec = errors.New("invalid OpenAPI description")
 // parseSpec parses an OpenAPI 3.x or Swagger 2.0 description (JSON or YAML)
 // and returns its operations. External references are refused: a
 // description must not make the scanner read other files or hosts.
-func parseSpec(ctx context.Context, data []byte, source string) ([]Operation, error) {
+func parseSpec(ctx context.Context, data []byte, source string) (ops []Operation, err error) {
+	// A description is untrusted input; a library bug on a strange one must
+	// become an error, not take the scan down.
+	defer func() {
+		if p := recover(); p != nil {
+			ops, err = nil, fmt.Errorf("%w %s: unparseable (%v)", ErrBadSpec, source, p)
+		}
+	}()
 	var probe struct {
 		Swagger string `yaml:"swagger"`
 		OpenAPI string `yaml:"openapi"`
@@ -91,7 +98,13 @@ func specOperations(doc *openapi3.T) []Operation {
 	sort.Strings(paths)
 	for _, p := range paths {
 		item := doc.Paths.Value(p)
+		if item == nil {
+			continue
+		}
 		for method, op := range item.Operations() {
+			if op == nil {
+				continue
+			}
 			o := Operation{Method: strings.ToUpper(method), Path: base + p, Documented: true}
 			for _, pr := range append(append(openapi3.Parameters{}, item.Parameters...), op.Parameters...) {
 				if pr.Value == nil || (pr.Value.In != "path" && pr.Value.In != "query") {
