@@ -186,3 +186,17 @@ func TestHTMLSelfContained(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsListEveryRule: docs/scan.md documents every rule the scanner can
+// report.
+func TestDocsListEveryRule(t *testing.T) {
+	b, err := os.ReadFile("../../docs/scan.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range AllRules() {
+		if !strings.Contains(string(b), "`"+r.ID+"`") {
+			t.Errorf("docs/scan.md does not document %s", r.ID)
+		}
+	}
+}
