@@ -197,6 +197,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 		fs, err := c.Run(ctx, s)
 		findings = append(findings, fs...)
+		_, by := s.c.counts()
+		s.log.Debug("scan check done", "check", c.Name(), "findings", len(fs), "requests", by[c.Name()], "error", err)
 		switch {
 		case errors.Is(err, ErrBudget):
 			s.note("%s: stopped early: %v", c.Name(), err)

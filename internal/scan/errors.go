@@ -143,8 +143,9 @@ func (c errorsCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 	}
 	var out []Finding
 	seen := map[string]bool{}
+	sigs := signatures()
 	for _, ex := range exs {
-		sig := classifyBody(ex.body)
+		sig := classifyBody(sigs, ex.body)
 		if sig.kind == bodyPlain {
 			continue
 		}
@@ -237,14 +238,14 @@ func signatures() []signature {
 }
 
 // classifyBody recognises debug pages, stack traces and verbose errors in a
-// response body (untrusted input; see FuzzClassifyBody). Only the first
-// 256 KiB are examined.
-func classifyBody(body []byte) bodySignature {
+// response body (untrusted input; see FuzzClassifyBody) with sigs (from
+// signatures). Only the first 256 KiB are examined.
+func classifyBody(sigs []signature, body []byte) bodySignature {
 	if len(body) > 256<<10 {
 		body = body[:256<<10]
 	}
 	best := bodySignature{}
-	for _, sig := range signatures() {
+	for _, sig := range sigs {
 		if sig.kind <= best.kind {
 			continue
 		}

@@ -22,8 +22,9 @@ func FuzzClassifyBody(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	sigs := signatures()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		sig := classifyBody(body)
+		sig := classifyBody(sigs, body)
 		if sig.kind != bodyPlain && (sig.what == "" || !utf8.ValidString(sig.match)) {
 			t.Fatalf("verdict %+v", sig)
 		}
