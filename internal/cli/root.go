@@ -73,6 +73,7 @@ func newRoot(s *streams) *cobra.Command {
 		newKeysCmd(s),
 		newFernetCmd(s),
 		newAuditCmd(s),
+		newScanCmd(s),
 	)
 	return root
 }
