@@ -33,6 +33,8 @@ type Identity struct {
 	Method Method
 	// ClientID is the OAuth client the credential was issued to, if any.
 	ClientID string
+	// KeyID is the API key's id (never its secret) when Method is api_key.
+	KeyID string
 	// Claims are the raw claims of a token credential (nil otherwise). Never
 	// modify them.
 	Claims map[string]any

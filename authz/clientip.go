@@ -1,6 +1,10 @@
 package authz
 
-import "context"
+import (
+	"context"
+
+	"github.com/rampart-sec/rampart/clientip"
+)
 
 type clientIPKey struct{}
 
@@ -12,8 +16,14 @@ func WithClientIP(ctx context.Context, ip string) context.Context {
 	return context.WithValue(ctx, clientIPKey{}, ip)
 }
 
-// clientIP returns the IP set by WithClientIP, or "" when there is none.
+// clientIP returns the IP set by WithClientIP, else the one the clientip
+// package decided, or "" when there is none.
 func clientIP(ctx context.Context) string {
-	ip, _ := ctx.Value(clientIPKey{}).(string)
-	return ip
+	if ip, ok := ctx.Value(clientIPKey{}).(string); ok {
+		return ip
+	}
+	if a, ok := clientip.FromContext(ctx); ok {
+		return a.String()
+	}
+	return ""
 }

@@ -77,6 +77,19 @@ func ByClientID() KeyFunc {
 	}
 }
 
+// ByAPIKey keys on the id of the API key that authenticated the request
+// (authn.Identity.KeyID), so each key has its own allowance even when one
+// user holds several. Requests not authenticated by an API key skip the policy.
+func ByAPIKey() KeyFunc {
+	return func(r *http.Request) (string, bool) {
+		id, ok := authn.FromContext(r.Context())
+		if !ok || id.KeyID == "" {
+			return "", false
+		}
+		return "key:" + safeComponent(id.KeyID), true
+	}
+}
+
 // ByHeader keys on the value of the request header name (for example a
 // tenant id set by a trusted upstream). The value is always hashed, so a
 // header that carries a credential never reaches the store in clear; but a

@@ -33,6 +33,7 @@ func TestKeyFuncs(t *testing.T) {
 	}
 	secret := "rk_live_0123456789abcdefghijklmnopqrstuvwxyz"
 	alice := &authn.Identity{Subject: "usr_1", ClientID: "cli_9"}
+	bobKey := &authn.Identity{Subject: "usr_2", Method: authn.MethodAPIKey, KeyID: "k7"}
 	tests := []struct {
 		name string
 		f    KeyFunc
@@ -49,6 +50,8 @@ func TestKeyFuncs(t *testing.T) {
 		{"empty subject", BySubject(), req("203.0.113.9", &authn.Identity{}), ""},
 		{"client id", ByClientID(), req("203.0.113.9", alice), "cid:cli_9"},
 		{"no client id", ByClientID(), req("203.0.113.9", &authn.Identity{Subject: "x"}), ""},
+		{"api key id", ByAPIKey(), req("203.0.113.9", bobKey), "key:k7"},
+		{"no api key", ByAPIKey(), req("203.0.113.9", alice), ""},
 		{"header absent", ByHeader("X-Tenant"), req("203.0.113.9", nil), ""},
 		{"all", All(ByClientID(), ByIP()), req("203.0.113.9", alice), "cid:cli_9|ip:203.0.113.9"},
 		{"all, one missing", All(ByClientID(), ByIP()), req("203.0.113.9", nil), ""},

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"sync"
 	"sync/atomic"
 
 	"github.com/redis/go-redis/v9"
@@ -18,11 +19,13 @@ import (
 
 	"github.com/rampart-sec/rampart/internal/cluster"
 	"github.com/rampart-sec/rampart/internal/config"
+	"github.com/rampart-sec/rampart/internal/gateway"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/oauth"
 	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
 	"github.com/rampart-sec/rampart/password"
+	"github.com/rampart-sec/rampart/ratelimit"
 	"github.com/rampart-sec/rampart/token"
 )
 
@@ -43,6 +46,10 @@ type App struct {
 	// credEpoch changes whenever credentials may have been revoked
 	// elsewhere; cached API-key verifications from before are dropped.
 	credEpoch atomic.Uint64
+
+	limiterOnce     sync.Once
+	limiters        gateway.Limiter
+	limiterFallback *ratelimit.Fallback // nil without Redis
 }
 
 // Open opens the database named by cfg, applies pending migrations, and
@@ -160,6 +167,7 @@ func (a *App) OAuthConfig() oauth.Config {
 		AuthorizationCodeTTL: is.AuthorizationCodeTTL,
 		KeyRotationOverlap:   is.KeyRotationOverlap,
 		Lockout:              oauth.LockoutPolicy{MaxFailures: l.MaxFailures, Lockout: l.Lockout, LockoutMax: l.LockoutMax, Window: l.FailureWindow},
+		IPLockout:            oauth.LockoutPolicy{MaxFailures: l.IPMaxFailures, Lockout: l.Lockout, LockoutMax: l.LockoutMax, Window: l.FailureWindow},
 	}
 }
 

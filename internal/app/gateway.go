@@ -10,10 +10,12 @@ import (
 
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/authz"
+	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/gateway"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/oauth"
+	"github.com/rampart-sec/rampart/ratelimit"
 	"github.com/rampart-sec/rampart/token"
 )
 
@@ -86,7 +88,32 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 		OnAuthFailure: func(r *http.Request, err error) {
 			a.Log.InfoContext(r.Context(), "authentication failed", "url.path", r.URL.Path, "reason", err.Error())
 		},
+		Limiter: a.limiter(),
+		OnRateLimit: func(r *http.Request, d ratelimit.Decision) {
+			if !d.Admitted && d.Err == nil {
+				a.Log.InfoContext(r.Context(), "rate limited", "url.path", r.URL.Path, "policy", d.Policy, "client.ip", clientip.From(r).String())
+			}
+		},
 	})
+}
+
+// limiter is the rate-limit backend every gateway of this process shares, so
+// counts survive a configuration reload: in memory on one node, or Redis with
+// an in-memory fallback for fail-open routes.
+func (a *App) limiter() gateway.Limiter {
+	a.limiterOnce.Do(func() {
+		local := ratelimit.NewMemory(ratelimit.DefaultMaxKeys)
+		if a.Redis == nil {
+			a.limiters = gateway.Limiter{FailOpen: local, FailClosed: local}
+			return
+		}
+		s := a.Config.Storage
+		shared := ratelimit.NewRedis(a.Redis, ratelimit.WithPrefix(s.RedisPrefix+"rl:"), ratelimit.WithTimeout(s.RedisTimeout))
+		fb := ratelimit.NewFallback(shared, local, ratelimit.WithLogger(a.Log))
+		a.limiterFallback = fb
+		a.limiters = gateway.Limiter{FailOpen: fb.Mode(ratelimit.FailOpen), FailClosed: fb.Mode(ratelimit.FailClosed)}
+	})
+	return a.limiters
 }
 
 // apiKeyCacheTTL is how long a node trusts an API key it verified: a revoked
@@ -100,5 +127,5 @@ func (a *App) verifyAPIKey(ctx context.Context, key string) (*authn.Identity, er
 	if err != nil {
 		return nil, err
 	}
-	return &authn.Identity{Subject: u.ID, Username: u.Username, Roles: u.Roles, Scopes: k.Scopes}, nil
+	return &authn.Identity{Subject: u.ID, Username: u.Username, Roles: u.Roles, Scopes: k.Scopes, KeyID: k.ID}, nil
 }

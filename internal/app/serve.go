@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/cluster"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/gateway"
@@ -30,7 +31,20 @@ func (a *App) handler(as *oauth.Server, gw http.Handler, h *health) http.Handler
 	as.Routes(mux)
 	mux.Handle("/", gw)
 	h.routes(mux)
-	return mux
+	return a.clientIP().Middleware(mux)
+}
+
+// clientIP decides each request's client IP once, at the entry point, from
+// server.trusted_proxies (validated at load); everything after reads it.
+func (a *App) clientIP() *clientip.Resolver {
+	trusted, err := clientip.ParsePrefixes(a.Config.Server.TrustedProxies)
+	if err == nil {
+		var r *clientip.Resolver
+		if r, err = clientip.New(trusted, clientip.XForwardedFor); err == nil {
+			return r
+		}
+	}
+	panic("server.trusted_proxies passed validation but does not parse: " + err.Error())
 }
 
 // adminHandler serves the admin listener: health and readiness (and the

@@ -42,11 +42,12 @@ func Dial(url string, timeout time.Duration) (*redis.Client, error) {
 		// The URL may hold a password: never repeat it.
 		return nil, errors.New("storage.redis_url: not a valid redis:// or rediss:// URL")
 	}
-	opt.DialTimeout = max(timeout*5, time.Second)
+	opt.DialTimeout = max(timeout*2, 200*time.Millisecond)
 	opt.ReadTimeout, opt.WriteTimeout = timeout, timeout
 	opt.PoolTimeout = timeout
 	opt.ContextTimeoutEnabled = true
-	opt.MaxRetries = -1 // a retry would double the wait on a dead Redis
+	opt.MaxRetries = -1   // a retry would double the wait on a dead Redis
+	opt.DialerRetries = 1 // likewise for connecting
 	return redis.NewClient(opt), nil
 }
 

@@ -71,6 +71,9 @@ type Issuer struct {
 type Login struct {
 	// MaxFailures is how many consecutive failures lock the account. Default 5.
 	MaxFailures int `yaml:"max_failures"`
+	// IPMaxFailures is how many failures from one client IP, across all
+	// accounts, lock that IP out of logging in. Default 20.
+	IPMaxFailures int `yaml:"ip_max_failures"`
 	// Lockout is the first lock's length; each further failure doubles it. Default 1m.
 	Lockout time.Duration `yaml:"lockout"`
 	// LockoutMax caps a lock's length. Default 1h.
@@ -234,7 +237,7 @@ func Default() *Config {
 			AuthorizationCodeTTL: time.Minute,
 			KeyRotationOverlap:   time.Hour,
 		},
-		Login:          Login{MaxFailures: 5, Lockout: time.Minute, LockoutMax: time.Hour, FailureWindow: time.Hour},
+		Login:          Login{MaxFailures: 5, IPMaxFailures: 20, Lockout: time.Minute, LockoutMax: time.Hour, FailureWindow: time.Hour},
 		Logging:        Logging{Format: "json", Level: "info"},
 		Authenticators: map[string]Authenticator{},
 		Routes:         []Route{},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/authz"
+	"github.com/rampart-sec/rampart/ratelimit"
 	"github.com/rampart-sec/rampart/internal/routing"
 	"github.com/rampart-sec/rampart/secheaders"
 )
@@ -73,9 +74,101 @@ type Route struct {
 	Headers RouteHeaders `yaml:"headers"`
 	// CORS lets browsers on other origins call the route. Default off.
 	CORS RouteCORS `yaml:"cors"`
+	// RateLimits are the route's limits. Limits keyed by ip or a header apply
+	// before authentication; limits keyed by identity after authorization.
+	// Default none.
+	RateLimits []RouteRateLimit `yaml:"rate_limits"`
+	// OnLimiterFailure is what the route does when the shared (Redis) limiter
+	// cannot decide: fail_open (default) counts on this node alone until
+	// Redis is back, fail_closed answers 503.
+	OnLimiterFailure string `yaml:"on_limiter_failure"`
 	// IdentityHeaders rename the headers that carry the verified identity to
 	// the upstream (defaults X-Rampart-Subject, …).
 	IdentityHeaders RouteIdentityHeaders `yaml:"identity_headers"`
+}
+
+// RouteRateLimit is one limit: a rate and burst per key.
+type RouteRateLimit struct {
+	// Name labels the limit in RateLimit headers and logs. Default: the key.
+	Name string `yaml:"name"`
+	// Key is what is counted: ip, subject, api_key, client, header:NAME, or
+	// several joined with "+" (subject+ip). Required.
+	Key string `yaml:"key"`
+	// Rate is "N/s", "N/m", "N/h", "N/d" (or "N/10s"). Required.
+	Rate string `yaml:"rate"`
+	// Burst is how many requests may come at once. Default: N of the rate.
+	Burst int `yaml:"burst"`
+}
+
+// Limit is the rate and burst as the ratelimit package takes them.
+func (l RouteRateLimit) Limit() (ratelimit.Limit, error) {
+	lim, err := ratelimit.ParseLimit(l.Rate)
+	if err != nil {
+		return lim, err
+	}
+	if l.Burst != 0 {
+		lim.Burst = l.Burst
+	}
+	return lim, lim.Validate()
+}
+
+// KeyParts splits Key on "+".
+func (l RouteRateLimit) KeyParts() []string { return strings.Split(l.Key, "+") }
+
+// PolicyName is Name, or the key when Name is empty.
+func (l RouteRateLimit) PolicyName() string {
+	if l.Name != "" {
+		return l.Name
+	}
+	return l.Key
+}
+
+// NeedsIdentity reports whether the key reads the authenticated identity.
+func (l RouteRateLimit) NeedsIdentity() bool {
+	for _, k := range l.KeyParts() {
+		if k == "subject" || k == "api_key" || k == "client" {
+			return true
+		}
+	}
+	return false
+}
+
+func (l RouteRateLimit) validate(v *validator, path string) {
+	if l.Key == "" {
+		v.errorf(joinKey(path, "key"), "required: ip, subject, api_key, client, header:NAME, or several joined with + (subject+ip)")
+	}
+	for _, k := range l.KeyParts() {
+		switch {
+		case l.Key == "":
+		case k == "ip" || k == "subject" || k == "api_key" || k == "client":
+		case strings.HasPrefix(k, "header:") && validHeaderName(strings.TrimPrefix(k, "header:")):
+		default:
+			v.errorf(joinKey(path, "key"), "%s is not ip, subject, api_key, client or header:NAME", quoteValue(k))
+		}
+	}
+	if l.Rate == "" {
+		v.errorf(joinKey(path, "rate"), `required, like "10/s", "100/m", "1000/h" or "10000/d"`)
+	} else if _, err := l.Limit(); err != nil {
+		v.errorf(joinKey(path, "rate"), "%s", strings.TrimPrefix(err.Error(), "ratelimit: "))
+	}
+	if l.Burst < 0 {
+		v.errorf(joinKey(path, "burst"), "must be >= 0, got %d", l.Burst)
+	}
+	if l.Name != "" && !validHeaderName(l.Name) {
+		v.errorf(joinKey(path, "name"), "%s must be a token of letters, digits and -_. (it names the limit in the RateLimit header)", quoteValue(l.Name))
+	}
+}
+
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // RouteIdentityHeaders are header names; empty keeps the default.
@@ -210,6 +303,7 @@ func (a RouteAuthorize) empty() bool {
 func (r *Route) setDefaults() {
 	r.UpstreamTimeout = 30 * time.Second
 	r.MaxBodyBytes = 1 << 20
+	r.OnLimiterFailure = "fail_open"
 }
 
 func (a Authenticator) validate(v *validator, path string) {
@@ -305,6 +399,18 @@ func (r Route) validate(v *validator, path string) {
 	}
 	if r.MaxBodyBytes < 0 {
 		v.errorf(p("max_body_bytes"), "must be >= 0, got %d", r.MaxBodyBytes)
+	}
+	v.oneOf(p("on_limiter_failure"), r.OnLimiterFailure, "fail_open", "fail_closed")
+	names := map[string]int{}
+	for i, l := range r.RateLimits {
+		lp := fmt.Sprintf("%s[%d]", p("rate_limits"), i)
+		if r.Public && l.NeedsIdentity() {
+			v.errorf(joinKey(lp, "key"), "%s counts an authenticated identity, and a public route authenticates no one: use ip or header:NAME", quoteValue(l.Key))
+		}
+		if j, dup := names[l.PolicyName()]; dup {
+			v.errorf(joinKey(lp, "name"), "%q already names rate_limits[%d]; give one of them a name", l.PolicyName(), j)
+		}
+		names[l.PolicyName()] = i
 	}
 	switch {
 	case r.Public && len(r.Authenticate) > 0:

@@ -380,6 +380,7 @@ func (is Issuer) validate(v *validator, path string) {
 
 func (l Login) validate(v *validator, path string) {
 	v.atLeast(joinKey(path, "max_failures"), int64(l.MaxFailures), 1)
+	v.atLeast(joinKey(path, "ip_max_failures"), int64(l.IPMaxFailures), 1)
 	v.positive(joinKey(path, "lockout"), l.Lockout)
 	v.positive(joinKey(path, "failure_window"), l.FailureWindow)
 	if l.LockoutMax < l.Lockout {

@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/authz"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/problem"
 	"github.com/rampart-sec/rampart/internal/routing"
+	"github.com/rampart-sec/rampart/ratelimit"
 	"github.com/rampart-sec/rampart/secheaders"
 )
 
@@ -25,6 +27,18 @@ type Options struct {
 	OnDecision func(r *http.Request, d authz.Decision)
 	// OnAuthFailure sees every refused credential with the reason.
 	OnAuthFailure func(r *http.Request, err error)
+	// Limiter decides the routes' rate limits. Its zero value gives the
+	// gateway an in-memory backend of its own.
+	Limiter Limiter
+	// OnRateLimit sees every rate-limit decision (the metrics and audit hook).
+	OnRateLimit func(r *http.Request, d ratelimit.Decision)
+}
+
+// Limiter is the rate-limit backend for each on_limiter_failure policy. With
+// one node both are the same in-memory backend; with Redis they are the
+// fail-open and fail-closed views of one ratelimit.Fallback.
+type Limiter struct {
+	FailOpen, FailClosed ratelimit.Backend
 }
 
 // Gateway routes requests to the configured upstreams through each route's
@@ -49,6 +63,10 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 	if err != nil {
 		return nil, err
 	}
+	if opts.Limiter.FailOpen == nil || opts.Limiter.FailClosed == nil {
+		m := ratelimit.NewMemory(ratelimit.DefaultMaxKeys)
+		opts.Limiter = Limiter{FailOpen: m, FailClosed: m}
+	}
 	headers := secheaders.Middleware(secheaders.Policy{}, secheaders.IsHTTPS(isHTTPS))
 	g := &Gateway{router: router, handlers: make([]http.Handler, len(routes))}
 	for i, r := range routes {
@@ -68,10 +86,29 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 			tr := NewTransport(r.UpstreamTimeout)
 			tr.TLSClientConfig = tc
 			ih := r.IdentityHeaders
-			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout, Transport: tr}, IdentityHeaders{Subject: ih.Subject, Username: ih.Username,
+			var drop []string
+			if len(r.RateLimits) > 0 {
+				drop = []string{"RateLimit", "RateLimit-Policy"}
+			}
+			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout, Transport: tr, DropResponseHeaders: drop}, IdentityHeaders{Subject: ih.Subject, Username: ih.Username,
 				Roles: ih.Roles, Scopes: ih.Scopes, ClientID: ih.ClientID, Method: ih.Method}, opts.Log)
 		default:
 			return nil, fmt.Errorf("routes[%d] (%s): unknown handler %q", i, r.Name, r.Handler)
+		}
+		before, after, err := routeLimits(r)
+		if err != nil {
+			return nil, fmt.Errorf("routes[%d] (%s): rate_limits: %w", i, r.Name, err)
+		}
+		backend := opts.Limiter.FailOpen
+		if r.OnLimiterFailure == "fail_closed" {
+			backend = opts.Limiter.FailClosed
+		}
+		var rlOpts []ratelimit.Option
+		if opts.OnRateLimit != nil {
+			rlOpts = append(rlOpts, ratelimit.OnDecision(opts.OnRateLimit))
+		}
+		if len(after) > 0 {
+			h = ratelimit.Middleware(backend, after, rlOpts...)(h)
 		}
 		if !r.Public {
 			pol, err := authz.Compile(r.Authorize.Spec())
@@ -91,6 +128,9 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 			h = guardAuthorization(h)
 		}
 		h = limitBody(r.MaxBodyBytes)(h)
+		if len(before) > 0 {
+			h = ratelimit.Middleware(backend, before, rlOpts...)(h)
+		}
 		cors, err := secheaders.CORSMiddleware(r.CORS.CORS())
 		if err != nil {
 			return nil, fmt.Errorf("routes[%d] (%s): cors: %w", i, r.Name, err)
@@ -128,6 +168,56 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		g.handlers[rt.Index].ServeHTTP(w, r)
 	}
+}
+
+// routeLimits compiles a route's rate limits: those checked before
+// authentication (keyed by IP or header) and those after authorization
+// (keyed by identity). Buckets belong to the route: two routes with a limit
+// of the same name count separately.
+func routeLimits(r config.Route) (before, after []ratelimit.Policy, err error) {
+	for _, l := range r.RateLimits {
+		lim, err := l.Limit()
+		if err != nil {
+			return nil, nil, err
+		}
+		var fs []ratelimit.KeyFunc
+		for _, part := range l.KeyParts() {
+			switch {
+			case part == "ip":
+				fs = append(fs, ratelimit.ByIP())
+			case part == "subject":
+				fs = append(fs, ratelimit.BySubject())
+			case part == "api_key":
+				fs = append(fs, ratelimit.ByAPIKey())
+			case part == "client":
+				fs = append(fs, ratelimit.ByClientID())
+			case strings.HasPrefix(part, "header:"):
+				fs = append(fs, ratelimit.ByHeader(strings.TrimPrefix(part, "header:")))
+			default:
+				return nil, nil, fmt.Errorf("unknown key %q", part)
+			}
+		}
+		key := fs[0]
+		if len(fs) > 1 {
+			key = ratelimit.All(fs...)
+		}
+		route := "route:" + r.Name + "|"
+		p := ratelimit.Policy{Name: l.PolicyName(), Limit: lim, Key: func(req *http.Request) (string, bool) {
+			k, ok := key(req)
+			return route + k, ok
+		}}
+		if l.NeedsIdentity() {
+			after = append(after, p)
+		} else {
+			before = append(before, p)
+		}
+	}
+	for _, ps := range [][]ratelimit.Policy{before, after} {
+		if err := ratelimit.ValidatePolicies(ps); err != nil && len(ps) > 0 {
+			return nil, nil, err
+		}
+	}
+	return before, after, nil
 }
 
 // limitBody refuses bodies over max bytes with 413 problem+json: at once

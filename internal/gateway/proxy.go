@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/authn"
+	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/problem"
 )
 
@@ -59,6 +60,9 @@ type Upstream struct {
 	// Transport sends the requests. Nil means a pooled transport tuned for a
 	// reverse proxy (see NewTransport).
 	Transport http.RoundTripper
+	// DropResponseHeaders are removed from the upstream's responses (the
+	// gateway drops the upstream's RateLimit headers on limited routes).
+	DropResponseHeaders []string
 }
 
 // NewTransport returns a keep-alive transport sized for a gateway: many idle
@@ -121,12 +125,15 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 			out.Del("X-Forwarded-Proto")
 			out.Del("X-Real-Ip")
 			pr.SetXForwarded()
-			if ip, _, err := net.SplitHostPort(pr.In.RemoteAddr); err == nil {
+			// The client IP decided at the entry point (trusted proxies
+			// honoured), not whatever chain the client sent.
+			if ip := clientip.From(pr.In); ip.IsValid() {
 				proto := "http"
 				if pr.In.TLS != nil {
 					proto = "https"
 				}
-				out.Set("Forwarded", forwardedValue(ip, pr.In.Host, proto))
+				out.Set("X-Forwarded-For", ip.String())
+				out.Set("Forwarded", forwardedValue(ip.String(), pr.In.Host, proto))
 			}
 			if id, ok := authn.FromContext(pr.In.Context()); ok {
 				setIf(out, hdrs.Subject, id.Subject)
@@ -136,6 +143,12 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 				setIf(out, hdrs.ClientID, id.ClientID)
 				setIf(out, hdrs.Method, string(id.Method))
 			}
+		},
+		ModifyResponse: func(resp *http.Response) error {
+			for _, name := range up.DropResponseHeaders {
+				resp.Header.Del(name)
+			}
+			return nil
 		},
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			var tooLarge *http.MaxBytesError

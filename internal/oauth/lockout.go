@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/store"
 )
@@ -33,20 +34,39 @@ func (p LockoutPolicy) lockFor(n int) time.Duration {
 	return min(d, p.LockoutMax)
 }
 
-// lockout counts failed logins per account in the database, so every node
-// sees the same count. Accounts are counted whether or not they exist, so
-// the lock itself reveals nothing.
+// lockout counts failed logins per account and per client IP in the
+// database, so every node sees the same counts (and a Redis flush cannot
+// lift a lock). Accounts are counted whether or not they exist, so the lock
+// itself reveals nothing.
 type lockout struct {
-	st     *store.Store
-	policy LockoutPolicy
-	now    func() time.Time
+	st      *store.Store
+	account LockoutPolicy
+	ip      LockoutPolicy // MaxFailures 0: not counted per IP
+	now     func() time.Time
 }
 
 func accountKey(username string) string { return "user:" + strings.ToLower(username) }
 
-// lockedFor returns how long the account stays locked (0: not locked).
-func (l *lockout) lockedFor(ctx context.Context, username string) (time.Duration, error) {
-	f, err := l.st.LoginFailureState(ctx, accountKey(username))
+// ipKey is the client's address, or its /64 for IPv6 (one subscriber holds a
+// whole /64); "" when the request has no client IP or IP counting is off.
+func (l *lockout) ipKey(ctx context.Context) string {
+	a, ok := clientip.FromContext(ctx)
+	if !ok || !a.IsValid() || l.ip.MaxFailures == 0 {
+		return ""
+	}
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return "ip:" + p.String()
+	}
+	return "ip:" + a.String()
+}
+
+// lockedFor returns how long key stays locked (0: not locked).
+func (l *lockout) lockedFor(ctx context.Context, key string) (time.Duration, error) {
+	if key == "" {
+		return 0, nil
+	}
+	f, err := l.st.LoginFailureState(ctx, key)
 	if err != nil {
 		return 0, err
 	}
@@ -56,18 +76,17 @@ func (l *lockout) lockedFor(ctx context.Context, username string) (time.Duration
 	return 0, nil
 }
 
-// fail records a failure and returns the new lock (0: none) and the count.
-func (l *lockout) fail(ctx context.Context, username string) (time.Duration, int, error) {
+// fail records a failure against key and returns the new lock (0: none) and the count.
+func (l *lockout) fail(ctx context.Context, key string, p LockoutPolicy) (time.Duration, int, error) {
+	if key == "" {
+		return 0, 0, nil
+	}
 	now := l.now()
-	f, err := l.st.RecordLoginFailure(ctx, accountKey(username), now, l.policy.Window, l.policy.lockFor)
+	f, err := l.st.RecordLoginFailure(ctx, key, now, p.Window, p.lockFor)
 	if err != nil {
 		return 0, 0, err
 	}
 	return max(f.LockedUntil.Sub(now), 0), f.Failures, nil
-}
-
-func (l *lockout) succeed(ctx context.Context, username string) error {
-	return l.st.ResetLoginFailures(ctx, accountKey(username))
 }
 
 // CheckPassword checks a username and password under the account lockout:
@@ -77,10 +96,16 @@ func (l *lockout) succeed(ctx context.Context, username string) error {
 // It returns the user (nil when refused) and how long the account stays
 // locked (0 when not); err is only for failures of rampart itself.
 func (s *Server) CheckPassword(ctx context.Context, username, password string) (*store.User, time.Duration, error) {
-	locked, err := s.lockout.lockedFor(ctx, username)
+	acct, ip := accountKey(username), s.lockout.ipKey(ctx)
+	locked, err := s.lockout.lockedFor(ctx, acct)
 	if err != nil {
 		return nil, 0, fmt.Errorf("reading login failures: %w", err)
 	}
+	ipLocked, err := s.lockout.lockedFor(ctx, ip)
+	if err != nil {
+		return nil, 0, fmt.Errorf("reading login failures: %w", err)
+	}
+	locked = max(locked, ipLocked)
 	var user *store.User
 	if locked > 0 {
 		s.ids.DummyVerify(password)
@@ -96,16 +121,24 @@ func (s *Server) CheckPassword(ctx context.Context, username, password string) (
 	}
 	if user == nil {
 		if locked == 0 {
-			var n int
-			if locked, n, err = s.lockout.fail(ctx, username); err != nil {
+			if d, n, err := s.lockout.fail(ctx, acct, s.lockout.account); err != nil {
 				s.log.ErrorContext(ctx, "recording a login failure", "error", err)
-			} else if locked > 0 {
-				s.log.WarnContext(ctx, "account locked after repeated login failures", "user.name", username, "failures", n, "locked_for", locked.String())
+			} else if d > 0 {
+				locked = d
+				s.log.WarnContext(ctx, "account locked after repeated login failures", "user.name", username, "failures", n, "locked_for", d.String())
+			}
+			if d, n, err := s.lockout.fail(ctx, ip, s.lockout.ip); err != nil {
+				s.log.ErrorContext(ctx, "recording a login failure", "error", err)
+			} else if d > 0 {
+				locked = max(locked, d)
+				s.log.WarnContext(ctx, "client IP locked out of login after repeated failures", "client.ip", strings.TrimPrefix(ip, "ip:"), "failures", n, "locked_for", d.String())
 			}
 		}
 		return nil, locked, nil
 	}
-	if err := s.lockout.succeed(ctx, username); err != nil {
+	// Success resets the account's count, never the IP's: one valid account
+	// must not let a credential-stuffing source start over.
+	if err := s.lockout.st.ResetLoginFailures(ctx, acct); err != nil {
 		s.log.WarnContext(ctx, "resetting login failures", "error", err)
 	}
 	return user, 0, nil

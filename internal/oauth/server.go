@@ -37,6 +37,9 @@ type Config struct {
 	AuthorizationCodeTTL time.Duration
 	KeyRotationOverlap   time.Duration
 	Lockout              LockoutPolicy
+	// IPLockout counts failures per client IP across accounts (credential
+	// stuffing); MaxFailures 0 turns it off.
+	IPLockout LockoutPolicy
 }
 
 // Deps are the collaborators of the server.
@@ -183,7 +186,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		cfg: cfg, st: d.Store, ids: d.Identity, log: d.Log, now: d.Now, keys: keys,
 		provider: fosite.NewOAuth2Provider(storage, fc),
 		storage:  storage, access: access, core: core, revoked: revoked,
-		lockout: &lockout{st: d.Store, policy: cfg.Lockout, now: d.Now},
+		lockout: &lockout{st: d.Store, account: cfg.Lockout, ip: cfg.IPLockout, now: d.Now},
 	}
 	return s, nil
 }
