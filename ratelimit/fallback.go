@@ -64,8 +64,11 @@ type Fallback struct {
 	onState        func(up bool)
 	now            func() time.Time
 
+	threshold      int
+
 	mu        sync.Mutex
 	down      bool
+	failures  int // consecutive, while the circuit is closed
 	nextProbe time.Time
 	probing   bool
 }
@@ -98,6 +101,21 @@ func WithStateHook(fn func(up bool)) FallbackOption {
 	return func(f *Fallback) { f.onState = fn }
 }
 
+// WithFailureThreshold sets how many consecutive failed decisions open the
+// circuit (DefaultFailureThreshold without it). A single slow answer under
+// load then costs that one decision its shared state, not every decision
+// for a probe interval. A value below 1 keeps the default.
+func WithFailureThreshold(n int) FallbackOption {
+	return func(f *Fallback) {
+		if n >= 1 {
+			f.threshold = n
+		}
+	}
+}
+
+// DefaultFailureThreshold is how many consecutive failures open the circuit.
+const DefaultFailureThreshold = 3
+
 // WithFallbackClock makes a Fallback read time from now instead of
 // time.Now (for the probe schedule).
 func WithFallbackClock(now func() time.Time) FallbackOption {
@@ -107,7 +125,7 @@ func WithFallbackClock(now func() time.Time) FallbackOption {
 // NewFallback returns a Fallback deciding with primary, and with local while
 // primary is unavailable.
 func NewFallback(primary, local Backend, opts ...FallbackOption) *Fallback {
-	f := &Fallback{primary: primary, local: local, probeEvery: DefaultProbeInterval, now: time.Now}
+	f := &Fallback{primary: primary, local: local, probeEvery: DefaultProbeInterval, now: time.Now, threshold: DefaultFailureThreshold}
 	for _, o := range opts {
 		if o != nil {
 			o(f)
@@ -144,37 +162,41 @@ func (v modeView) Allow(ctx context.Context, reqs []Request, out []Result) (bool
 }
 
 func (f *Fallback) allow(ctx context.Context, reqs []Request, out []Result, mode FailMode) (bool, error) {
-	if !f.usePrimary() {
+	use, probe := f.usePrimary()
+	if !use {
 		return f.degraded(ctx, reqs, out, mode)
 	}
 	ok, err := f.primary.Allow(ctx, reqs, out)
 	switch {
 	case err == nil:
-		f.succeeded()
+		f.succeeded(probe)
 		return ok, nil
 	case !errors.Is(err, ErrUnavailable) || ctx.Err() != nil:
 		// A bad request (an invalid limit) or a caller that went away says
 		// nothing about the primary's health.
-		f.probeDone()
+		if probe {
+			f.probeDone()
+		}
 		return false, err
 	}
-	f.failed(err)
+	f.failed(err, probe)
 	return f.degraded(ctx, reqs, out, mode)
 }
 
-// usePrimary reports whether this decision goes to the primary: always
-// while the circuit is closed; while it is open, only as the one probe due.
-func (f *Fallback) usePrimary() bool {
+// usePrimary reports whether this decision goes to the primary (always
+// while the circuit is closed; while it is open, only as the one probe due)
+// and whether it is that probe.
+func (f *Fallback) usePrimary() (use, probe bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.down {
-		return true
+		return true, false
 	}
 	if f.probing || f.now().Before(f.nextProbe) {
-		return false
+		return false, false
 	}
 	f.probing = true
-	return true
+	return true, true
 }
 
 func (f *Fallback) probeDone() {
@@ -183,10 +205,17 @@ func (f *Fallback) probeDone() {
 	f.mu.Unlock()
 }
 
-func (f *Fallback) succeeded() {
+// succeeded records a decision the primary made. Only the probe closes an
+// open circuit: a decision that started before the circuit opened proves
+// nothing about now.
+func (f *Fallback) succeeded(probe bool) {
 	f.mu.Lock()
+	if f.down && !probe {
+		f.mu.Unlock()
+		return
+	}
 	recovered := f.down
-	f.down, f.probing = false, false
+	f.down, f.probing, f.failures = false, false, 0
 	f.mu.Unlock()
 	if recovered {
 		if f.logger != nil {
@@ -198,10 +227,18 @@ func (f *Fallback) succeeded() {
 	}
 }
 
-func (f *Fallback) failed(err error) {
+// failed records a decision the primary could not make. The circuit opens
+// after threshold consecutive failures, or at once when the probe fails.
+func (f *Fallback) failed(err error, probe bool) {
 	f.mu.Lock()
+	if !f.down && !probe {
+		if f.failures++; f.failures < f.threshold {
+			f.mu.Unlock()
+			return
+		}
+	}
 	started := !f.down
-	f.down, f.probing = true, false
+	f.down, f.probing, f.failures = true, false, 0
 	f.nextProbe = f.now().Add(f.probeEvery)
 	f.mu.Unlock()
 	if started {

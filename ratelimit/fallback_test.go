@@ -48,19 +48,19 @@ func TestFallbackBreaker(t *testing.T) {
 			t.Fatalf("fail-closed during outage: %v", err)
 		}
 	}
-	if got := primary.calls.Load(); got != 2 {
-		t.Fatalf("primary called %d times, want 2 (one success, one failure that opened the circuit)", got)
+	if got := primary.calls.Load(); got != 1+DefaultFailureThreshold {
+		t.Fatalf("primary called %d times, want %d (one success, then the failures that opened the circuit)", got, 1+DefaultFailureThreshold)
 	}
 	clock.Advance(999 * time.Millisecond)
 	allow(t, fb, "k", l)
-	if got := primary.calls.Load(); got != 2 {
+	if got := primary.calls.Load(); got != 1+DefaultFailureThreshold {
 		t.Fatalf("probed before the interval: %d calls", got)
 	}
 	clock.Advance(time.Millisecond)
 	for range 10 {
 		allow(t, fb, "k", l)
 	}
-	if got := primary.calls.Load(); got != 3 {
+	if got := primary.calls.Load(); got != 2+DefaultFailureThreshold {
 		t.Fatalf("%d calls, want exactly one probe", got)
 	}
 	if fb.Healthy() || logs.count("backend unavailable; using local limits") != 1 || len(states) != 1 {
@@ -78,6 +78,38 @@ func TestFallbackBreaker(t *testing.T) {
 	}
 	if _, err := AllowKey(context.Background(), closed, "k", l); err != nil {
 		t.Fatalf("fail-closed after recovery: %v", err)
+	}
+}
+
+// A failure or two in a row (a slow answer under load) degrade only those
+// decisions; the circuit stays closed and a success resets the count.
+func TestFallbackThreshold(t *testing.T) {
+	t.Parallel()
+	primary := &flakyBackend{}
+	fb := NewFallback(primary, NewMemory(0))
+	l := mustLimit(t, "1000/s")
+	for round := range 3 {
+		primary.down.Store(true)
+		for range DefaultFailureThreshold - 1 {
+			allow(t, fb, "k", l)
+		}
+		if !fb.Healthy() {
+			t.Fatalf("round %d: %d failures opened the circuit", round, DefaultFailureThreshold-1)
+		}
+		primary.down.Store(false)
+		allow(t, fb, "k", l)
+	}
+	primary.down.Store(true)
+	for range DefaultFailureThreshold {
+		allow(t, fb, "k", l)
+	}
+	if fb.Healthy() {
+		t.Fatalf("%d consecutive failures left the circuit closed", DefaultFailureThreshold)
+	}
+	// A success that is not the probe (a decision already in flight) does not close it.
+	fb.succeeded(false)
+	if fb.Healthy() {
+		t.Fatal("a non-probe success closed the circuit")
 	}
 }
 

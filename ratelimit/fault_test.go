@@ -5,10 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
-	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,69 +13,7 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/internal/testenv"
-	"github.com/redis/go-redis/v9"
 )
-
-// redisServer is a redis-server process this test started on its own port.
-type redisServer struct {
-	t    *testing.T
-	bin  string
-	port int
-	cmd  *exec.Cmd
-}
-
-func startRedisServer(t *testing.T) *redisServer {
-	t.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		testenv.Unavailable(t, "redis-server is not on PATH")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	s := &redisServer{t: t, bin: bin, port: port}
-	s.start()
-	t.Cleanup(s.stop)
-	return s
-}
-
-func (s *redisServer) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", s.port) }
-
-func (s *redisServer) start() {
-	s.t.Helper()
-	s.cmd = exec.Command(s.bin, "--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--loglevel", "warning")
-	if err := s.cmd.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	c := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", s.port), MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for c.Ping(context.Background()).Err() != nil {
-		if time.Now().After(deadline) {
-			s.t.Fatal("redis-server did not come up")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (s *redisServer) stop() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGCONT)
-		_ = s.cmd.Process.Kill()
-		_ = s.cmd.Wait()
-		s.cmd = nil
-	}
-}
-
-func (s *redisServer) signal(sig syscall.Signal) {
-	if err := s.cmd.Process.Signal(sig); err != nil {
-		s.t.Fatal(err)
-	}
-}
 
 type syncBuffer struct {
 	mu sync.Mutex
@@ -102,8 +37,8 @@ func (b *syncBuffer) count(sub string) int {
 // from local limits, the fail-closed route answers 503, no decision hangs,
 // each outage is logged once, and both routes recover on their own.
 func TestRedisFault(t *testing.T) {
-	srv := startRedisServer(t)
-	client, err := NewRedisClient(srv.url())
+	srv := testenv.StartRedis(t)
+	client, err := NewRedisClient(srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,10 +132,10 @@ func TestRedisFault(t *testing.T) {
 	}
 
 	// Outage 1: Redis killed, then restarted on the same port.
-	srv.stop()
+	srv.Stop()
 	outage(1)
 	checkStates(false)
-	srv.start()
+	srv.Start()
 	waitRecovered()
 	checkStates(false, true)
 	if got := logs.count("recovered"); got != 1 {
@@ -209,10 +144,10 @@ func TestRedisFault(t *testing.T) {
 
 	// Outage 2: Redis frozen (SIGSTOP): connections open, no answers. The
 	// decision timeout, not the kernel, ends each wait.
-	srv.signal(syscall.SIGSTOP)
+	srv.Signal(syscall.SIGSTOP)
 	outage(2)
 	checkStates(false, true, false)
-	srv.signal(syscall.SIGCONT)
+	srv.Signal(syscall.SIGCONT)
 	waitRecovered()
 	checkStates(false, true, false, true)
 	if got := logs.count("recovered"); got != 2 {
@@ -224,8 +159,8 @@ func TestRedisFault(t *testing.T) {
 // the cached script (a restart or SCRIPT FLUSH). It flushes a redis-server
 // of its own, not the shared test server.
 func TestRedisScriptReload(t *testing.T) {
-	srv := startRedisServer(t)
-	c, err := NewRedisClient(srv.url())
+	srv := testenv.StartRedis(t)
+	c, err := NewRedisClient(srv.URL())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,6 +133,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, st *store.S
 			return nil, err
 		}
 		a.Bus = cluster.NewBus(a.Redis, cfg.Storage.RedisPrefix, log)
+		cluster.QuietRedisLog(log)
 	}
 	return a, nil
 }

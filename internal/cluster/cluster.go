@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -48,7 +49,23 @@ func Dial(url string, timeout time.Duration) (*redis.Client, error) {
 	opt.ContextTimeoutEnabled = true
 	opt.MaxRetries = -1   // a retry would double the wait on a dead Redis
 	opt.DialerRetries = 1 // likewise for connecting
+	if opt.PoolSize == 0 {
+		// Enough connections that a burst of concurrent decisions does not
+		// queue for one and time out waiting (which would count as Redis down).
+		opt.PoolSize = max(64, 10*runtime.GOMAXPROCS(0))
+	}
 	return redis.NewClient(opt), nil
+}
+
+// QuietRedisLog sends go-redis's own log lines (one per failed dial during
+// an outage) to log at debug level; rampart logs outages once itself. It
+// sets go-redis's process-wide logger.
+func QuietRedisLog(log *slog.Logger) { redis.SetLogger(redisLogger{log}) }
+
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "redis client: "+fmt.Sprintf(format, v...))
 }
 
 // Bus publishes and receives Events on one channel.

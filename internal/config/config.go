@@ -170,7 +170,7 @@ type Storage struct {
 	// several deployments can share one Redis. Default "rampart:".
 	RedisPrefix string `yaml:"redis_prefix"`
 	// RedisTimeout bounds each Redis command; a request never waits on a
-	// dead Redis longer than this. Default 100ms.
+	// dead Redis longer than this. Default 500ms.
 	RedisTimeout time.Duration `yaml:"redis_timeout"`
 }
 
@@ -225,7 +225,7 @@ func Default() *Config {
 			ConnectTimeout: 5 * time.Second,
 			MaxOpenConns:   10,
 			RedisPrefix:    "rampart:",
-			RedisTimeout:   100 * time.Millisecond,
+			RedisTimeout:   500 * time.Millisecond,
 		},
 		Passwords: Passwords{Argon2MemoryKiB: 19456, Argon2Time: 2, Argon2Threads: 1},
 		Issuer: Issuer{
