@@ -64,7 +64,7 @@ type Fallback struct {
 	onState        func(up bool)
 	now            func() time.Time
 
-	threshold      int
+	threshold int
 
 	mu        sync.Mutex
 	down      bool

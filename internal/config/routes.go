@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/authz"
-	"github.com/rampart-sec/rampart/ratelimit"
 	"github.com/rampart-sec/rampart/internal/routing"
+	"github.com/rampart-sec/rampart/ratelimit"
 	"github.com/rampart-sec/rampart/secheaders"
 )
 
