@@ -91,6 +91,24 @@ func TestConfigRoutesErrors(t *testing.T) {
   - {name: a, match: {path: /x}, upstream: "http://u", public: true, headers: {frame_options: ALLOWALL}}`, "routes[0].headers:"},
 		{"identity header that cannot carry it", `
   - {name: a, match: {path: /x}, upstream: "http://u", public: true, identity_headers: {subject: Authorization}}`, "routes[0].identity_headers.subject: Authorization cannot carry the identity"},
+		{"rate limit key on a public route", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true, rate_limits: [{key: subject, rate: 10/s}]}`,
+			`routes[0].rate_limits[0].key: "subject" counts an authenticated identity, and a public route authenticates no one: use ip or header:NAME`},
+		{"rate limit unknown key", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true, rate_limits: [{key: ip+cookie, rate: 10/s}]}`,
+			`routes[0].rate_limits[0].key: "cookie" is not ip, subject, api_key, client or header:NAME`},
+		{"rate limit bad rate", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true, rate_limits: [{key: ip, rate: ten per second}]}`,
+			`routes[0].rate_limits[0].rate:`},
+		{"rate limit missing rate", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true, rate_limits: [{key: ip}]}`,
+			`routes[0].rate_limits[0].rate: required, like "10/s"`},
+		{"rate limit duplicate names", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true, rate_limits: [{key: ip, rate: 10/s}, {key: ip, rate: 1000/d}]}`,
+			`routes[0].rate_limits[1].name: "ip" already names rate_limits[0]; give one of them a name`},
+		{"limiter failure policy", `
+  - {name: a, match: {path: /x}, upstream: "http://u", public: true, on_limiter_failure: ignore}`,
+			`routes[0].on_limiter_failure: must be one of fail_open, fail_closed; got "ignore"`},
 		{"bad upstream", `
   - {name: a, match: {path: /x}, upstream: "http://user:pw@u", public: true}`, "routes[0].upstream: must be an http(s) URL"},
 	} {
