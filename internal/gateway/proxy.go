@@ -77,6 +77,10 @@ func NewTransport(timeout time.Duration) *http.Transport {
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: timeout,
 		ExpectContinueTimeout: time.Second,
+		// Pass the client's Accept-Encoding through as it is: never ask the
+		// upstream for gzip on the client's behalf and inflate it here
+		// (CPU for nothing, and a decompression bomb in rampart's memory).
+		DisableCompression: true,
 	}
 }
 
