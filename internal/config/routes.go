@@ -497,5 +497,8 @@ func DemoRoutes() (map[string]Authenticator, []Route) {
 	r := Route{Name: "demo-data", Match: RouteMatch{Path: "/api/data", Methods: []string{"GET"}}, Handler: "demo",
 		Authenticate: []string{"own_jwt", "keys"}, Authorize: RouteAuthorize{AllowAuthenticated: true}}
 	r.setDefaults()
+	// Rate limited like a real route should be: per client IP before
+	// authentication, per identity after it.
+	r.RateLimits = []RouteRateLimit{{Key: "ip", Rate: "120/m"}, {Key: "subject", Rate: "10/s", Burst: 20}}
 	return auths, []Route{r}
 }

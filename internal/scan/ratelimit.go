@@ -70,6 +70,11 @@ func (c rateLimitCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 			if op.Method != http.MethodGet {
 				continue
 			}
+			// A path the target does not serve (404, 405) says nothing
+			// about how it limits its operations.
+			if ex := s.baseline[op.key()+" anon"]; ex != nil && (ex.status == http.StatusNotFound || ex.status == http.StatusMethodNotAllowed) {
+				continue
+			}
 			if target == nil {
 				target = &s.ops[i]
 			}
@@ -79,6 +84,7 @@ func (c rateLimitCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 			}
 		}
 		if target == nil {
+			s.note("ratelimit: not tested: no login operation and no GET operation the target serves")
 			return nil, nil
 		}
 		p = probe{method: http.MethodGet, path: target.target(nil), header: authHeader(s.opts.Auth)}
