@@ -336,3 +336,59 @@ routes:
 		t.Fatalf("no recovery log line:\n%s", s.stderr)
 	}
 }
+
+// A client that sends X-Forwarded-For straight to rampart cannot choose its
+// own IP: a per-IP limit holds however it rotates the header. Behind a
+// trusted proxy (here: loopback listed in server.trusted_proxies) the header
+// decides, and the upstream is told the decided address.
+func TestClientIPFromTrustedProxiesOnly(t *testing.T) {
+	seen := make(chan string, 100)
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Get("X-Forwarded-For")
+		io.WriteString(w, `{}`)
+	}))
+	defer upstream.Close()
+	for _, tc := range []struct {
+		name    string
+		trusted string
+		want200 int
+	}{
+		{"untrusted peer", "[]", 3},
+		{"trusted proxy", "[127.0.0.1/32, \"::1\"]", 6},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "rampart.yaml")
+			os.WriteFile(file, []byte(fmt.Sprintf(`version: 1
+server: {trusted_proxies: %s}
+routes:
+  - {name: open, match: {path: /open}, upstream: %q, public: true, rate_limits: [{key: ip, rate: 3/h}]}
+`, tc.trusted, upstream.URL)), 0o600)
+			s := startServe(t, dir, []string{"RAMPART_CONFIG=" + file})
+			ok := 0
+			for i := range 6 {
+				req, _ := http.NewRequest("GET", s.url+"/open", nil)
+				req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+1))
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode == 200 {
+					ok++
+					got := <-seen
+					want := "127.0.0.1"
+					if tc.want200 == 6 {
+						want = fmt.Sprintf("203.0.113.%d", i+1)
+					}
+					if got != want {
+						t.Fatalf("upstream saw X-Forwarded-For %q, want %q", got, want)
+					}
+				}
+			}
+			if ok != tc.want200 {
+				t.Fatalf("%d of 6 requests with rotating X-Forwarded-For admitted, want %d", ok, tc.want200)
+			}
+		})
+	}
+}
