@@ -150,7 +150,7 @@ func NewHealthCollector(h Health) prometheus.Collector {
 }
 
 type healthCollector struct {
-	h                Health
+	h               Health
 	db, redis, cert *prometheus.Desc
 }
 

@@ -90,7 +90,7 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 			a.Log.InfoContext(r.Context(), "authentication failed", "url.path", r.URL.Path, "reason", err.Error())
 			obs.observeAuthFailure(r, err)
 		},
-		Limiter: a.limiter(),
+		Limiter:       a.limiter(),
 		WrapTransport: a.traceTransport,
 		OnRateLimit: func(r *http.Request, d ratelimit.Decision) {
 			obs.observeRateLimit(r, d)

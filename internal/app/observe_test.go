@@ -47,8 +47,8 @@ func TestAccessLogIsECS(t *testing.T) {
 		"Authorization": "Bearer " + aliceKey, "Traceparent": "00-" + traceID + "-00f067aa0ba902b7-01", "User-Agent": "ecs-test/1"}); code != 200 {
 		t.Fatalf("guarded request: %d %s", code, body)
 	}
-	r.do(t, "GET", "/api/data", nil, nil)         // 401, no credential
-	r.do(t, "GET", "/nowhere", nil, nil)          // 404, no route
+	r.do(t, "GET", "/api/data", nil, nil)              // 401, no credential
+	r.do(t, "GET", "/nowhere", nil, nil)               // 404, no route
 	r.do(t, "GET", "/.well-known/jwks.json", nil, nil) // rampart's own endpoint
 
 	lines := r.access.lines(t)
@@ -120,9 +120,9 @@ func TestMetricsAfterTraffic(t *testing.T) {
 	for range 3 {
 		r.do(t, "GET", "/api/data", nil, map[string]string{"Authorization": "Bearer " + aliceKey})
 	}
-	r.do(t, "GET", "/api/data", nil, map[string]string{"Authorization": "Bearer " + bobKey})             // 403
+	r.do(t, "GET", "/api/data", nil, map[string]string{"Authorization": "Bearer " + bobKey})                  // 403
 	r.do(t, "GET", "/api/data", nil, map[string]string{"Authorization": "Bearer rk_notakey0123456789abcdef"}) // 401
-	r.do(t, "GET", "/dead", nil, map[string]string{"Authorization": "Bearer " + aliceKey})                // 502
+	r.do(t, "GET", "/dead", nil, map[string]string{"Authorization": "Bearer " + aliceKey})                    // 502
 	for range 3 {
 		r.do(t, "GET", "/limited", nil, nil) // 2 admitted, 1 limited
 	}
@@ -187,7 +187,9 @@ func TestTokenEndpointCountsGrant(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("token: %d %s", code, body)
 	}
-	var tok struct{ AccessToken string `json:"access_token"` }
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
 	_ = json.Unmarshal([]byte(body), &tok)
 	if got, _ := value(r.scrape(t), "rampart_tokens_issued_total", map[string]string{"grant_type": "client_credentials"}); got != 1 {
 		t.Errorf("rampart_tokens_issued_total{grant_type=client_credentials} = %v, want 1", got)

@@ -289,7 +289,7 @@ func Default() *Config {
 			AuthorizationCodeTTL: time.Minute,
 			KeyRotationOverlap:   time.Hour,
 		},
-		Login:          Login{MaxFailures: 5, IPMaxFailures: 20, Lockout: time.Minute, LockoutMax: time.Hour, FailureWindow: time.Hour},
+		Login: Login{MaxFailures: 5, IPMaxFailures: 20, Lockout: time.Minute, LockoutMax: time.Hour, FailureWindow: time.Hour},
 		Logging: Logging{Format: "json", Level: "info", AccessLog: "stdout", AccessLogMaxSizeMB: 100, AccessLogMaxBackups: 10,
 			AccessLogMaxAge: 30 * 24 * time.Hour},
 		Tracing:        Tracing{ServiceName: "rampart", SampleRatio: 1},

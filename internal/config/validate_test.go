@@ -82,7 +82,9 @@ func TestConfigValidate(t *testing.T) {
 			`storage.redis_url: must be a URL like "redis://127.0.0.1:6379/0" or "rediss://:PASSWORD@redis.internal:6380/0"`,
 		}},
 		{"redis url fine", func(c *Config) { c.Storage.RedisURL = "rediss://:pw@redis.internal:6380/2" }, nil},
-		{"trusted proxies", func(c *Config) { c.Server.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.7", "::1", "10.0.0.0/33", "lb.internal"} },
+		{"trusted proxies", func(c *Config) {
+			c.Server.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.7", "::1", "10.0.0.0/33", "lb.internal"}
+		},
 			[]string{
 				`server.trusted_proxies[3]: "10.0.0.0/33" is not a CIDR or IP address like "10.0.0.0/8" or "192.0.2.7"`,
 				`server.trusted_proxies[4]: "lb.internal" is not a CIDR or IP address like "10.0.0.0/8" or "192.0.2.7"`,
