@@ -220,10 +220,13 @@ func scrubURL(s string) string {
 }
 
 // NewAccessLogger returns a logger that writes ECS JSON lines to w: the
-// time as @timestamp, the message as message, the level as log.level, and
-// every string scrubbed by a RedactingHandler.
+// time as @timestamp, the message as message, the level as log.level.
+// Middleware masks every field it writes that a client controls (path,
+// query, user agent, referrer, request id) before logging it, so the access
+// logger needs no RedactingHandler — and saves its cost on every request.
+// Log nothing else through it.
 func NewAccessLogger(w io.Writer) *slog.Logger {
-	return slog.New(NewRedactingHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: ECSReplaceAttr})))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{ReplaceAttr: ECSReplaceAttr}))
 }
 
 // ECSReplaceAttr renames slog's built-in keys to their ECS names
