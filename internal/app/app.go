@@ -204,7 +204,7 @@ func (a *App) OAuth(ctx context.Context) (*oauth.Server, error) {
 // Close releases the database, Redis and the access-log file.
 func (a *App) Close() error {
 	if a.obs != nil && a.obs.closeLog != nil {
-		a.obs.closeLog.Close()
+		a.obs.closeLog()
 	}
 	if a.Redis != nil {
 		a.Redis.Close()

@@ -71,7 +71,7 @@ func TestBruteForceDetectedAndBlocked(t *testing.T) {
 	if !strings.Contains(r.log.String(), "brute-force detected") {
 		t.Error("no log line for the detection")
 	}
-	lines := r.access.lines(t)
+	lines := r.accessLines(t)
 	if last := lines[len(lines)-1]; last["rampart.blocked"] != true || last["http.response.status_code"] != 403.0 {
 		t.Errorf("blocked request's access line: %v", last)
 	}

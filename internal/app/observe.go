@@ -31,7 +31,8 @@ type observability struct {
 	registry  *prometheus.Registry
 	metrics   *telemetry.Metrics
 	accessLog *slog.Logger // nil: logging.access_log is off
-	closeLog  io.Closer    // the rotated file, if any
+	flushLog  func() error // writes the buffered access-log lines (nil when off)
+	closeLog  func()       // flushes and closes the access log (nil when off)
 	detector  *telemetry.Detector
 	certs     certWatch
 }
@@ -52,7 +53,7 @@ func (a *App) observe() *observability {
 			h.Redis = a.limiterFallback.Healthy
 		}
 		o.registry.MustRegister(telemetry.NewHealthCollector(h))
-		o.accessLog, o.closeLog = a.openAccessLog(a.Config.Logging)
+		o.accessLog, o.flushLog, o.closeLog = a.openAccessLog(a.Config.Logging)
 		d := a.Config.Detection
 		o.detector = telemetry.NewDetector(telemetry.DetectorConfig{Window: d.Window, IPFailures: d.IPFailures,
 			AccountFailures: d.AccountFailures, AutoBlock: d.AutoBlock, BlockFor: d.BlockFor},
@@ -67,24 +68,38 @@ func (a *App) observe() *observability {
 	return a.obs
 }
 
+// accessLogBuffer and accessLogFlush bound how long access-log lines wait
+// to be written: one write for many requests, at most this late.
+const (
+	accessLogBuffer = 64 << 10
+	accessLogFlush  = 250 * time.Millisecond
+)
+
 // openAccessLog returns the access logger logging.access_log asks for (nil
-// when off) and the file to close, if any.
-func (a *App) openAccessLog(c config.Logging) (*slog.Logger, io.Closer) {
+// when off), writing through a BufferedWriter, with its flush and close.
+func (a *App) openAccessLog(c config.Logging) (*slog.Logger, func() error, func()) {
+	var w io.Writer
+	var file io.Closer
 	switch c.AccessLog {
 	case "off":
-		return nil, nil
+		return nil, nil, nil
 	case "stderr":
-		return telemetry.NewAccessLogger(os.Stderr), nil
+		w = os.Stderr
 	case "file":
 		f := &lumberjack.Logger{Filename: c.AccessLogFile, MaxSize: c.AccessLogMaxSizeMB, MaxBackups: c.AccessLogMaxBackups,
 			MaxAge: int(c.AccessLogMaxAge / (24 * time.Hour)), Compress: c.AccessLogCompress}
-		return telemetry.NewAccessLogger(f), f
+		w, file = f, f
 	default:
-		w := a.AccessLog
-		if w == nil {
+		if w = a.AccessLog; w == nil {
 			w = os.Stdout
 		}
-		return telemetry.NewAccessLogger(w), nil
+	}
+	buf := telemetry.NewBufferedWriter(w, accessLogBuffer, accessLogFlush)
+	return telemetry.NewAccessLogger(buf), buf.Flush, func() {
+		_ = buf.Close()
+		if file != nil {
+			_ = file.Close()
+		}
 	}
 }
 

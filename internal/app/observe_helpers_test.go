@@ -221,3 +221,22 @@ next:
 	}
 	return 0, false
 }
+
+// accessLines flushes the access log and parses its lines.
+func (r *testRig) accessLines(t *testing.T) []map[string]any {
+	t.Helper()
+	r.flush()
+	return r.access.lines(t)
+}
+
+// accessText flushes the access log and returns it.
+func (r *testRig) accessText() string {
+	r.flush()
+	return r.access.String()
+}
+
+func (r *testRig) flush() {
+	if f := r.app.observe().flushLog; f != nil {
+		_ = f()
+	}
+}

@@ -51,9 +51,9 @@ func TestAccessLogIsECS(t *testing.T) {
 	r.do(t, "GET", "/nowhere", nil, nil)               // 404, no route
 	r.do(t, "GET", "/.well-known/jwks.json", nil, nil) // rampart's own endpoint
 
-	lines := r.access.lines(t)
+	lines := r.accessLines(t)
 	if len(lines) != 4 {
-		t.Fatalf("want 4 access-log lines, got %d:\n%s", len(lines), r.access.String())
+		t.Fatalf("want 4 access-log lines, got %d:\n%s", len(lines), r.accessText())
 	}
 	for i, l := range lines {
 		for _, k := range ecsRequired {
@@ -108,7 +108,7 @@ func TestAccessLogIsECS(t *testing.T) {
 func TestAccessLogOff(t *testing.T) {
 	r := newRig(t, "", func(a *App) { a.Config.Logging.AccessLog = "off" })
 	r.do(t, "GET", "/open", nil, nil)
-	if s := r.access.String(); s != "" {
+	if s := r.accessText(); s != "" {
 		t.Fatalf("access log is off but got %q", s)
 	}
 }
@@ -194,7 +194,7 @@ func TestTokenEndpointCountsGrant(t *testing.T) {
 	if got, _ := value(r.scrape(t), "rampart_tokens_issued_total", map[string]string{"grant_type": "client_credentials"}); got != 1 {
 		t.Errorf("rampart_tokens_issued_total{grant_type=client_credentials} = %v, want 1", got)
 	}
-	if strings.Contains(r.log.String()+r.access.String(), secret) || strings.Contains(r.log.String()+r.access.String(), tok.AccessToken) {
+	if strings.Contains(r.log.String()+r.accessText(), secret) || strings.Contains(r.log.String()+r.accessText(), tok.AccessToken) {
 		t.Error("a client secret or token reached a log")
 	}
 }

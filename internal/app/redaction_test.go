@@ -118,8 +118,8 @@ func TestRedactionHoldsEverywhere(t *testing.T) {
 		"dsn", "postgres://u:"+dbPass+"@h/db", "password", rightPW, "err", fmt.Errorf("dial redis://:%s@h: %w", redisPass, errors.New("refused")),
 		"note", "user typed password="+wrongPW+" and token "+tok.RefreshToken)
 
-	logged := r.log.String() + r.access.String()
-	if len(r.access.lines(t)) < 20 || !strings.Contains(r.log.String(), "upstream request failed") || !strings.Contains(logged, "[REDACTED]") {
+	logged := r.log.String() + r.accessText()
+	if len(r.accessLines(t)) < 20 || !strings.Contains(r.log.String(), "upstream request failed") || !strings.Contains(logged, "[REDACTED]") {
 		t.Fatalf("the paths were not exercised:\n%s", logged)
 	}
 	for _, s := range secrets {

@@ -52,7 +52,7 @@ func TestTraceReachesUpstream(t *testing.T) {
 	if tpHdr != want {
 		t.Errorf("upstream got traceparent %q, want %q", tpHdr, want)
 	}
-	lines := r.access.lines(t)
+	lines := r.accessLines(t)
 	if len(lines) != 1 || lines[0]["trace.id"] != traceID || lines[0]["span.id"] != server.SpanContext().SpanID().String() {
 		t.Errorf("access log trace ids: %v", lines)
 	}
