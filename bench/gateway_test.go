@@ -31,8 +31,9 @@ const benchKey = "rk_bench_0123456789abcdef0123456789abcdef"
 func gatewayServers(b *testing.B) (direct, gw string) { return gatewayServersWith(b, false) }
 
 // gatewayServersWith is gatewayServers; observed puts the access log (JSON
-// lines written to /dev/null, one write per request as to a file), the
-// Prometheus metrics and the client-IP decision in front, as rampart serve does.
+// lines batched to /dev/null as rampart serve batches them to stdout or a
+// file), the Prometheus metrics and the client-IP decision in front, as
+// rampart serve does.
 func gatewayServersWith(b *testing.B, observed bool) (direct, gw string) {
 	b.Helper()
 	body := []byte(`{"data":"This is secure data"}`)
@@ -62,13 +63,14 @@ func gatewayServersWith(b *testing.B, observed bool) (direct, gw string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Cleanup(func() { devNull.Close() })
+		buf := telemetry.NewBufferedWriter(devNull, 64<<10, 250*time.Millisecond)
+		b.Cleanup(func() { buf.Close(); devNull.Close() })
 		m, err := telemetry.NewMetrics(prometheus.NewRegistry())
 		if err != nil {
 			b.Fatal(err)
 		}
 		ipr, _ := clientip.New(nil, clientip.XForwardedFor)
-		h = ipr.Middleware(telemetry.Middleware(telemetry.MiddlewareOptions{AccessLog: telemetry.NewAccessLogger(devNull), Metrics: m},
+		h = ipr.Middleware(telemetry.Middleware(telemetry.MiddlewareOptions{AccessLog: telemetry.NewAccessLogger(buf), Metrics: m},
 			func(r *http.Request) string { return clientip.From(r).String() })(g))
 	}
 	front := httptest.NewServer(h)
