@@ -64,7 +64,7 @@ func Middleware(opts MiddlewareOptions, clientIP func(*http.Request) string) fun
 			opts.Metrics.ObserveRequest(&st.rec, route, r.Method, status, d)
 			nameSpan(r2.Context(), r.Method, route)
 			if opts.AccessLog != nil {
-				writeAccessLine(r2.Context(), opts.AccessLog, r2, w.Header(), &st.rec, route, status, st.bytes, start, d, clientIP)
+				writeAccessLine(r2.Context(), opts.AccessLog, r2, w.Header(), &st.rec, route, status, st.bytes, d, clientIP)
 			}
 		})
 	}
@@ -86,7 +86,7 @@ func routeFromPattern(p string) string {
 
 // writeAccessLine logs one request in ECS field names.
 func writeAccessLine(ctx context.Context, log *slog.Logger, r *http.Request, respHeader http.Header, rec *Record, route string,
-	status int, bytes int64, start time.Time, d time.Duration, clientIP func(*http.Request) string) {
+	status int, bytes int64, d time.Duration, clientIP func(*http.Request) string) {
 	outcome := "success"
 	if status >= 400 {
 		outcome = "failure"
@@ -163,7 +163,6 @@ func writeAccessLine(ctx context.Context, log *slog.Logger, r *http.Request, res
 		attrs = append(attrs, slog.Bool("rampart.blocked", true))
 	}
 	log.LogAttrs(ctx, slog.LevelInfo, "access", attrs...)
-	_ = start
 }
 
 // traceIDs returns the request's trace and span ids: those of the server

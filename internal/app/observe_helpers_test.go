@@ -71,9 +71,10 @@ type testRig struct {
 // newRig starts rampart with routes to a test upstream: "data" (API key or
 // JWT, scope data:read), "open" (public), "dead" (an upstream that refuses
 // connections) and "limited" (public, 2 requests per minute per IP).
-// extraYAML is appended to the configuration file; before runs on the App
-// before the handlers are built.
-func newRig(t *testing.T, extraYAML string, before func(*App)) *testRig {
+// extraYAML is appended to the configuration file, env (KEY=value) is the
+// environment it is loaded with; before runs on the App before the
+// handlers are built.
+func newRig(t *testing.T, extraYAML string, before func(*App), env ...string) *testRig {
 	t.Helper()
 	r := &testRig{log: &lockedBuffer{}, access: &lockedBuffer{}, upHeaders: make(chan http.Header, 100)}
 	r.up = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
@@ -122,7 +123,7 @@ routes:
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Load(file, nil)
+	cfg, err := config.Load(file, env)
 	if err != nil {
 		t.Fatal(err)
 	}
