@@ -25,8 +25,9 @@ const Redacted = "[REDACTED]"
 //     basic credentials, JWTs, rampart API keys, long random tokens,
 //     credential query parameters and passwords in URLs.
 //
-// It holds at every level: the masking happens before the level check of
-// nothing, and costs nothing for records the handler beneath drops.
+// It holds at every level, debug included. slog calls Handle only for
+// records the handler beneath is enabled for, so a dropped record costs no
+// masking.
 type RedactingHandler struct {
 	next slog.Handler
 }
