@@ -5,13 +5,18 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/rampart-sec/rampart/authn"
+	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/gateway"
+	"github.com/rampart-sec/rampart/telemetry"
 )
 
 // The gateway benchmarks send real HTTP over loopback, client → gateway →
@@ -24,7 +29,13 @@ import (
 
 const benchKey = "rk_bench_0123456789abcdef0123456789abcdef"
 
-func gatewayServers(b *testing.B) (direct, gw string) {
+func gatewayServers(b *testing.B) (direct, gw string) { return gatewayServersWith(b, false) }
+
+// gatewayServersWith is gatewayServers; observed puts the access log (JSON
+// lines batched to /dev/null as rampart serve batches them to stdout or a
+// file), the Prometheus metrics and the client-IP decision in front, as
+// rampart serve does.
+func gatewayServersWith(b *testing.B, observed bool) (direct, gw string) {
 	b.Helper()
 	body := []byte(`{"data":"This is secure data"}`)
 	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,7 +58,23 @@ func gatewayServers(b *testing.B) (direct, gw string) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	front := httptest.NewServer(g)
+	var h http.Handler = g
+	if observed {
+		devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		buf := telemetry.NewBufferedWriter(devNull, 64<<10, 250*time.Millisecond)
+		b.Cleanup(func() { buf.Close(); devNull.Close() })
+		m, err := telemetry.NewMetrics(prometheus.NewRegistry())
+		if err != nil {
+			b.Fatal(err)
+		}
+		ipr, _ := clientip.New(nil, clientip.XForwardedFor)
+		h = ipr.Middleware(telemetry.Middleware(telemetry.MiddlewareOptions{AccessLog: telemetry.NewAccessLogger(buf), Metrics: m},
+			func(r *http.Request) string { return clientip.From(r).String() })(g))
+	}
+	front := httptest.NewServer(h)
 	b.Cleanup(front.Close)
 	return up.URL, front.URL
 }
@@ -106,5 +133,19 @@ func BenchmarkGatewayPublic(b *testing.B) {
 // first request), a scope check, security headers, identity headers, proxy.
 func BenchmarkGatewayGuarded(b *testing.B) {
 	_, gw := gatewayServers(b)
+	benchGET(b, gw+"/api/data", "Bearer "+benchKey)
+}
+
+// BenchmarkGatewayPublicObserved is BenchmarkGatewayPublic with the access
+// log and metrics on: compare the two for their cost.
+func BenchmarkGatewayPublicObserved(b *testing.B) {
+	_, gw := gatewayServersWith(b, true)
+	benchGET(b, gw+"/open", "")
+}
+
+// BenchmarkGatewayGuardedObserved is BenchmarkGatewayGuarded with the
+// access log and metrics on.
+func BenchmarkGatewayGuardedObserved(b *testing.B) {
+	_, gw := gatewayServersWith(b, true)
 	benchGET(b, gw+"/api/data", "Bearer "+benchKey)
 }

@@ -26,7 +26,9 @@ import (
 	"github.com/rampart-sec/rampart/internal/store"
 	"github.com/rampart-sec/rampart/password"
 	"github.com/rampart-sec/rampart/ratelimit"
+	"github.com/rampart-sec/rampart/telemetry"
 	"github.com/rampart-sec/rampart/token"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // App is rampart's state and services for one process.
@@ -42,6 +44,14 @@ type App struct {
 	Redis *redis.Client
 	// Bus announces changes to the other nodes (nil without Redis).
 	Bus *cluster.Bus
+	// AccessLog is where the access log goes when logging.access_log is
+	// stdout. Nil: os.Stdout.
+	AccessLog io.Writer
+	// TracerProvider makes the request and upstream spans. Nil: Serve builds
+	// one from tracing.otlp_endpoint, or tracing stays off.
+	TracerProvider trace.TracerProvider
+	// OnDetection, when set, sees every brute-force detection (the audit hook).
+	OnDetection func(ctx context.Context, d telemetry.Detection)
 
 	// credEpoch changes whenever credentials may have been revoked
 	// elsewhere; cached API-key verifications from before are dropped.
@@ -50,6 +60,9 @@ type App struct {
 	limiterOnce     sync.Once
 	limiters        gateway.Limiter
 	limiterFallback *ratelimit.Fallback // nil without Redis
+
+	obsOnce sync.Once
+	obs     *observability
 }
 
 // Open opens the database named by cfg, applies pending migrations, and
@@ -59,6 +72,9 @@ type App struct {
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if _, ok := log.Handler().(*telemetry.RedactingHandler); !ok {
+		log = slog.New(telemetry.NewRedactingHandler(log.Handler()))
 	}
 	st, err := store.Open(ctx, cfg.Storage.ResolvedDatabaseURL(), store.Options{
 		BusyTimeout:    cfg.Storage.BusyTimeout,
@@ -183,11 +199,14 @@ func (a *App) Keys(ctx context.Context) (*oauth.Keys, error) {
 // OAuth builds the authorization server.
 func (a *App) OAuth(ctx context.Context) (*oauth.Server, error) {
 	return oauth.New(ctx, a.OAuthConfig(), oauth.Deps{Store: a.Store, Keyring: a.Keyring, Identity: a.Identity, Clients: a.Clients, Log: a.Log,
-		Announce: a.announceRevocation})
+		Announce: a.announceRevocation, Observer: a.oauthObserver()})
 }
 
-// Close releases the database and Redis.
+// Close releases the database, Redis and the access-log file.
 func (a *App) Close() error {
+	if a.obs != nil && a.obs.closeLog != nil {
+		a.obs.closeLog()
+	}
 	if a.Redis != nil {
 		a.Redis.Close()
 	}
@@ -195,12 +214,14 @@ func (a *App) Close() error {
 }
 
 // NewLogger returns the process logger described by cfg, writing to w.
+// Every line passes through telemetry's redacting handler, so credentials
+// are masked whatever the caller logs.
 func NewLogger(cfg config.Logging, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Level))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.Format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(telemetry.NewRedactingHandler(slog.NewTextHandler(w, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(telemetry.NewRedactingHandler(slog.NewJSONHandler(w, opts)))
 }

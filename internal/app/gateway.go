@@ -78,6 +78,7 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 			return nil, fmt.Errorf("authenticators.%s: unknown type %q", name, spec.Type)
 		}
 	}
+	obs := a.observe()
 	return gateway.New(routes, auths, gateway.Options{
 		Log: a.Log,
 		OnDecision: func(r *http.Request, d authz.Decision) {
@@ -87,9 +88,12 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 		},
 		OnAuthFailure: func(r *http.Request, err error) {
 			a.Log.InfoContext(r.Context(), "authentication failed", "url.path", r.URL.Path, "reason", err.Error())
+			obs.observeAuthFailure(r, err)
 		},
-		Limiter: a.limiter(),
+		Limiter:       a.limiter(),
+		WrapTransport: a.traceTransport,
 		OnRateLimit: func(r *http.Request, d ratelimit.Decision) {
+			obs.observeRateLimit(r, d)
 			if !d.Admitted && d.Err == nil {
 				a.Log.InfoContext(r.Context(), "rate limited", "url.path", r.URL.Path, "policy", d.Policy, "client.ip", clientip.From(r).String())
 			}

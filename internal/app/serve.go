@@ -31,7 +31,7 @@ func (a *App) handler(as *oauth.Server, gw http.Handler, h *health) http.Handler
 	as.Routes(mux)
 	mux.Handle("/", gw)
 	h.routes(mux)
-	return a.clientIP().Middleware(mux)
+	return a.observed(mux)
 }
 
 // clientIP decides each request's client IP once, at the entry point, from
@@ -47,11 +47,12 @@ func (a *App) clientIP() *clientip.Resolver {
 	panic("server.trusted_proxies passed validation but does not parse: " + err.Error())
 }
 
-// adminHandler serves the admin listener: health and readiness (and the
-// operator endpoints added to it later); everything else is 404.
+// adminHandler serves the admin listener: health, readiness and the
+// Prometheus metrics; everything else is 404.
 func (a *App) adminHandler(h *health) http.Handler {
 	mux := http.NewServeMux()
 	h.routes(mux)
+	mux.Handle("GET /metrics", a.metricsHandler())
 	return mux
 }
 
@@ -73,6 +74,11 @@ type Reloader struct {
 // routes and authenticators are swapped atomically on each signal.
 func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Reloader) error {
 	cfg := a.Config.Server
+	if stop, err := a.startTracing(ctx); err != nil {
+		return err
+	} else if stop != nil {
+		defer stop()
+	}
 	as, err := a.OAuth(ctx)
 	if err != nil {
 		return err
@@ -132,6 +138,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 		if err != nil {
 			return err
 		}
+		a.observe().certs.watch(tc)
 		ln = tls.NewListener(ln, tc)
 		scheme = "https"
 	}
@@ -179,9 +186,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 			WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10, ErrorLog: errLog}
 		go asrv.Serve(aln) //nolint:errcheck // ends with Close below
 		closers = append(closers, func() { asrv.Close() })
-		a.Log.Info("admin listening", "url", adminScheme+"://"+aln.Addr().String(), "endpoints", "/healthz /readyz")
+		a.Log.Info("admin listening", "url", adminScheme+"://"+aln.Addr().String(), "endpoints", "/healthz /readyz /metrics")
 	}
-	a.Log.Info("rampart listening", "url", scheme+"://"+ln.Addr().String(), "db", a.Store.Location(), "master_key", a.Keyring.MasterFingerprint())
+	a.Log.Info("rampart listening", "url", scheme+"://"+ln.Addr().String(), "db", a.Store.Location(), "master_key_fingerprint", a.Keyring.MasterFingerprint())
 	if ready != nil {
 		ready(ln.Addr())
 	}

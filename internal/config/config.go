@@ -33,8 +33,13 @@ type Config struct {
 	Issuer Issuer `yaml:"issuer"`
 	// Login configures first-party login and its brute-force protection.
 	Login Login `yaml:"login"`
-	// Logging configures rampart's own log output.
+	// Logging configures rampart's own log output and the access log.
 	Logging Logging `yaml:"logging"`
+	// Tracing exports OpenTelemetry traces. Default off.
+	Tracing Tracing `yaml:"tracing"`
+	// Detection watches authentication failures for brute force and
+	// credential stuffing.
+	Detection Detection `yaml:"detection"`
 	// Authenticators are named ways to recognise credentials, used by routes.
 	Authenticators map[string]Authenticator `yaml:"authenticators"`
 	// Routes are the APIs rampart guards. A request that matches no route gets 404.
@@ -198,12 +203,59 @@ type Passwords struct {
 	Argon2Threads uint8 `yaml:"argon2_parallelism"`
 }
 
-// Logging configures rampart's own log output (stderr).
+// Logging configures rampart's own log output (stderr) and the access log.
 type Logging struct {
 	// Format is "json" (default) or "text".
 	Format string `yaml:"format"`
 	// Level is "debug", "info" (default), "warn" or "error".
 	Level string `yaml:"level"`
+	// AccessLog is where the access log (one ECS JSON line per request)
+	// goes: "stdout" (default), "stderr", "file" (AccessLogFile, rotated) or "off".
+	AccessLog string `yaml:"access_log"`
+	// AccessLogFile is the access log's path when AccessLog is "file".
+	AccessLogFile string `yaml:"access_log_file"`
+	// AccessLogMaxSizeMB rotates the file when it reaches this size. Default 100.
+	AccessLogMaxSizeMB int `yaml:"access_log_max_size_mb"`
+	// AccessLogMaxBackups is how many rotated files are kept. Default 10; 0 keeps all.
+	AccessLogMaxBackups int `yaml:"access_log_max_backups"`
+	// AccessLogMaxAge removes rotated files older than this (whole days).
+	// Default 30d; 0 keeps them whatever their age.
+	AccessLogMaxAge time.Duration `yaml:"access_log_max_age"`
+	// AccessLogCompress gzips rotated files. Default false.
+	AccessLogCompress bool `yaml:"access_log_compress"`
+}
+
+// Tracing exports OpenTelemetry traces over OTLP/HTTP. W3C traceparent
+// headers are accepted and passed to upstreams whether or not it is on.
+type Tracing struct {
+	// OTLPEndpoint is the collector's OTLP/HTTP URL, such as
+	// http://otel-collector:4318 (/v1/traces is added when the URL has no
+	// path). Default empty: tracing off.
+	OTLPEndpoint string `yaml:"otlp_endpoint"`
+	// ServiceName is the service.name of rampart's spans. Default "rampart".
+	ServiceName string `yaml:"service_name"`
+	// SampleRatio is the share of new traces sampled, 0 to 1; requests
+	// whose caller sampled them are always sampled. Default 1.
+	SampleRatio float64 `yaml:"sample_ratio"`
+}
+
+// Detection configures the brute-force detector: failed logins and refused
+// credentials counted per client IP and per account over a sliding window,
+// in each node's memory.
+type Detection struct {
+	// Window is the sliding window. Default 5m.
+	Window time.Duration `yaml:"window"`
+	// IPFailures is the failures from one client IP (an IPv6 /64), across
+	// accounts, that make a detection. Default 20; 0 turns it off.
+	IPFailures int `yaml:"ip_failures"`
+	// AccountFailures is the failures against one account, from anywhere,
+	// that make a detection. Default 10; 0 turns it off.
+	AccountFailures int `yaml:"account_failures"`
+	// AutoBlock refuses every request from a detected IP (403) for BlockFor.
+	// Default false: detect, log and count only.
+	AutoBlock bool `yaml:"auto_block"`
+	// BlockFor is how long an auto-blocked IP stays blocked. Default 15m.
+	BlockFor time.Duration `yaml:"block_for"`
 }
 
 // Default returns the configuration used when a key is not set.
@@ -237,8 +289,11 @@ func Default() *Config {
 			AuthorizationCodeTTL: time.Minute,
 			KeyRotationOverlap:   time.Hour,
 		},
-		Login:          Login{MaxFailures: 5, IPMaxFailures: 20, Lockout: time.Minute, LockoutMax: time.Hour, FailureWindow: time.Hour},
-		Logging:        Logging{Format: "json", Level: "info"},
+		Login: Login{MaxFailures: 5, IPMaxFailures: 20, Lockout: time.Minute, LockoutMax: time.Hour, FailureWindow: time.Hour},
+		Logging: Logging{Format: "json", Level: "info", AccessLog: "stdout", AccessLogMaxSizeMB: 100, AccessLogMaxBackups: 10,
+			AccessLogMaxAge: 30 * 24 * time.Hour},
+		Tracing:        Tracing{ServiceName: "rampart", SampleRatio: 1},
+		Detection:      Detection{Window: 5 * time.Minute, IPFailures: 20, AccountFailures: 10, BlockFor: 15 * time.Minute},
 		Authenticators: map[string]Authenticator{},
 		Routes:         []Route{},
 	}

@@ -391,6 +391,43 @@ func (l Login) validate(v *validator, path string) {
 func (l Logging) validate(v *validator, path string) {
 	v.oneOf(joinKey(path, "format"), l.Format, "json", "text")
 	v.oneOf(joinKey(path, "level"), l.Level, "debug", "info", "warn", "error")
+	v.oneOf(joinKey(path, "access_log"), l.AccessLog, "stdout", "stderr", "file", "off")
+	switch {
+	case l.AccessLog == "file" && l.AccessLogFile == "":
+		v.errorf(joinKey(path, "access_log_file"), "required when access_log is file")
+	case l.AccessLog != "file" && l.AccessLogFile != "":
+		v.errorf(joinKey(path, "access_log_file"), "set, but access_log is %q; set access_log: file to write it", l.AccessLog)
+	}
+	v.atLeast(joinKey(path, "access_log_max_size_mb"), int64(l.AccessLogMaxSizeMB), 1)
+	v.atLeast(joinKey(path, "access_log_max_backups"), int64(l.AccessLogMaxBackups), 0)
+	if l.AccessLogMaxAge < 0 || l.AccessLogMaxAge%(24*time.Hour) != 0 {
+		v.errorf(joinKey(path, "access_log_max_age"), "must be whole days (\"30d\", \"720h\") or 0, got %s", formatDuration(l.AccessLogMaxAge))
+	}
+}
+
+func (t Tracing) validate(v *validator, path string) {
+	if t.OTLPEndpoint != "" {
+		if u, err := url.Parse(t.OTLPEndpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.errorf(joinKey(path, "otlp_endpoint"), "must be an http:// or https:// URL like \"http://otel-collector:4318\", got %s", quoteValue(t.OTLPEndpoint))
+		} else if u.User != nil {
+			v.errorf(joinKey(path, "otlp_endpoint"), "must not carry credentials in the URL")
+		}
+	}
+	if t.SampleRatio < 0 || t.SampleRatio > 1 {
+		v.errorf(joinKey(path, "sample_ratio"), "must be between 0 and 1, got %v", t.SampleRatio)
+	}
+}
+
+func (d Detection) validate(v *validator, path string) {
+	v.positive(joinKey(path, "window"), d.Window)
+	v.atLeast(joinKey(path, "ip_failures"), int64(d.IPFailures), 0)
+	v.atLeast(joinKey(path, "account_failures"), int64(d.AccountFailures), 0)
+	if d.AutoBlock {
+		v.positive(joinKey(path, "block_for"), d.BlockFor)
+		if d.IPFailures == 0 {
+			v.errorf(joinKey(path, "auto_block"), "blocks IPs, but ip_failures is 0 (IP detection off); set ip_failures")
+		}
+	}
 }
 
 func (t TLS) validate(v *validator, path string) {

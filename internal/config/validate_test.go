@@ -152,6 +152,15 @@ func TestConfigValidate(t *testing.T) {
 		}},
 		{"log format", func(c *Config) { c.Logging.Format = "xml" }, []string{`logging.format: must be one of json, text; got "xml"`}},
 		{"log level", func(c *Config) { c.Logging.Level = "trace" }, []string{`logging.level: must be one of debug, info, warn, error; got "trace"`}},
+		{"access log target", func(c *Config) { c.Logging.AccessLog = "syslog" }, []string{`logging.access_log: must be one of stdout, stderr, file, off; got "syslog"`}},
+		{"access log file missing", func(c *Config) { c.Logging.AccessLog = "file" }, []string{`logging.access_log_file: required when access_log is file`}},
+		{"access log file unused", func(c *Config) { c.Logging.AccessLogFile = "/tmp/a.log" }, []string{`logging.access_log_file: set, but access_log is "stdout"; set access_log: file to write it`}},
+		{"access log age", func(c *Config) { c.Logging.AccessLogMaxAge = time.Hour }, []string{`logging.access_log_max_age: must be whole days ("30d", "720h") or 0, got 1h`}},
+		{"otlp endpoint", func(c *Config) { c.Tracing.OTLPEndpoint = "collector:4318" }, []string{`tracing.otlp_endpoint: must be an http:// or https:// URL like "http://otel-collector:4318", got "collector:4318"`}},
+		{"otlp credentials", func(c *Config) { c.Tracing.OTLPEndpoint = "https://u:p@collector" }, []string{`tracing.otlp_endpoint: must not carry credentials in the URL`}},
+		{"sample ratio", func(c *Config) { c.Tracing.SampleRatio = 1.5 }, []string{`tracing.sample_ratio: must be between 0 and 1, got 1.5`}},
+		{"detection window", func(c *Config) { c.Detection.Window = 0 }, []string{`detection.window: must be > 0, got 0s`}},
+		{"auto block without ip", func(c *Config) { c.Detection.AutoBlock, c.Detection.IPFailures = true, 0 }, []string{`detection.auto_block: blocks IPs, but ip_failures is 0 (IP detection off); set ip_failures`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

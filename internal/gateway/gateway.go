@@ -17,6 +17,7 @@ import (
 	"github.com/rampart-sec/rampart/internal/routing"
 	"github.com/rampart-sec/rampart/ratelimit"
 	"github.com/rampart-sec/rampart/secheaders"
+	"github.com/rampart-sec/rampart/telemetry"
 )
 
 // Options are the gateway's optional collaborators.
@@ -32,6 +33,9 @@ type Options struct {
 	Limiter Limiter
 	// OnRateLimit sees every rate-limit decision (the metrics and audit hook).
 	OnRateLimit func(r *http.Request, d ratelimit.Decision)
+	// WrapTransport, when set, wraps each route's upstream transport (the
+	// tracing hook: a client span per upstream request).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Limiter is the rate-limit backend for each on_limiter_failure policy. With
@@ -45,6 +49,7 @@ type Limiter struct {
 // chain. It is immutable; a new configuration builds a new Gateway.
 type Gateway struct {
 	router   *routing.Router
+	names    []string
 	handlers []http.Handler
 	notFound http.Handler
 }
@@ -68,7 +73,8 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 		opts.Limiter = Limiter{FailOpen: m, FailClosed: m}
 	}
 	headers := secheaders.Middleware(secheaders.Policy{}, secheaders.IsHTTPS(isHTTPS))
-	g := &Gateway{router: router, handlers: make([]http.Handler, len(routes))}
+	g := &Gateway{router: router, names: make([]string, len(routes)), handlers: make([]http.Handler, len(routes))}
+	opts = recordingHooks(opts)
 	for i, r := range routes {
 		var h http.Handler
 		switch r.Handler {
@@ -85,12 +91,16 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 			}
 			tr := NewTransport(r.UpstreamTimeout)
 			tr.TLSClientConfig = tc
+			var rt http.RoundTripper = tr
+			if opts.WrapTransport != nil {
+				rt = opts.WrapTransport(rt)
+			}
 			ih := r.IdentityHeaders
 			var drop []string
 			if len(r.RateLimits) > 0 {
 				drop = []string{"RateLimit", "RateLimit-Policy"}
 			}
-			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout, Transport: tr, DropResponseHeaders: drop}, IdentityHeaders{Subject: ih.Subject, Username: ih.Username,
+			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout, Transport: telemetry.Transport(rt), DropResponseHeaders: drop}, IdentityHeaders{Subject: ih.Subject, Username: ih.Username,
 				Roles: ih.Roles, Scopes: ih.Scopes, ClientID: ih.ClientID, Method: ih.Method}, opts.Log)
 		default:
 			return nil, fmt.Errorf("routes[%d] (%s): unknown handler %q", i, r.Name, r.Handler)
@@ -122,7 +132,7 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 				if !ok {
 					return nil, fmt.Errorf("routes[%d] (%s): no authenticator named %q", i, r.Name, name)
 				}
-				chain = append(chain, a)
+				chain = append(chain, recordingAuthenticator{a})
 			}
 			h = authn.Chain(chain, authn.Options{OnFailure: opts.OnAuthFailure})(h)
 			h = guardAuthorization(h)
@@ -139,6 +149,7 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 		if err := pol.Validate(); err != nil {
 			return nil, fmt.Errorf("routes[%d] (%s): headers: %w", i, r.Name, err)
 		}
+		g.names[i] = r.Name
 		g.handlers[i] = secheaders.Middleware(pol, secheaders.IsHTTPS(isHTTPS))(cors(h))
 	}
 	g.notFound = headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -166,6 +177,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		g.notFound.ServeHTTP(w, r)
 	default:
+		telemetry.RecordFrom(r.Context()).SetRoute(g.names[rt.Index])
 		g.handlers[rt.Index].ServeHTTP(w, r)
 	}
 }

@@ -73,6 +73,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.provider.WriteAccessResponse(ctx, w, ar, resp)
+	s.observer.tokenIssued(ctx, r.PostForm.Get("grant_type"))
 }
 
 // supportedGrants are the grant types of OAuth 2.1 that rampart serves.

@@ -120,6 +120,7 @@ func (s *Server) CheckPassword(ctx context.Context, username, password string) (
 		}
 	}
 	if user == nil {
+		s.observer.loginFailed(ctx, username)
 		if locked == 0 {
 			if d, n, err := s.lockout.fail(ctx, acct, s.lockout.account); err != nil {
 				s.log.ErrorContext(ctx, "recording a login failure", "error", err)

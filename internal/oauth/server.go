@@ -54,6 +54,8 @@ type Deps struct {
 	// Announce, if set, tells other nodes about a revocation this node made
 	// (after it is in the database), so they deny at once.
 	Announce func(ctx context.Context, kind, value string, revokedAt time.Time)
+	// Observer sees login failures and issued tokens (metrics, detection).
+	Observer Observer
 }
 
 // SecretSealer is the keyring: encrypted secrets, created on demand.
@@ -76,6 +78,7 @@ type Server struct {
 	core     *coreStrategy
 	revoked  *denyList
 	lockout  *lockout
+	observer Observer
 }
 
 // coreStrategy issues JWT access tokens and opaque, HMAC-signed refresh
@@ -186,7 +189,8 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		cfg: cfg, st: d.Store, ids: d.Identity, log: d.Log, now: d.Now, keys: keys,
 		provider: fosite.NewOAuth2Provider(storage, fc),
 		storage:  storage, access: access, core: core, revoked: revoked,
-		lockout: &lockout{st: d.Store, account: cfg.Lockout, ip: cfg.IPLockout, now: d.Now},
+		lockout:  &lockout{st: d.Store, account: cfg.Lockout, ip: cfg.IPLockout, now: d.Now},
+		observer: d.Observer,
 	}
 	return s, nil
 }

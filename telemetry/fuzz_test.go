@@ -1,0 +1,54 @@
+package telemetry
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// FuzzMaskQuery checks that MaskQuery never panics and never lets the value
+// of a credential parameter through.
+func FuzzMaskQuery(f *testing.F) {
+	for _, s := range []string{"", "a=1", "access_token=abc&x=2", "code=c&state=s", "%zz=1&token=%", "a=Bearer+xyz0123", "&&=&token=&=x",
+		"acc%65ss_token=secretvalue", "client_secret=s%20p&password=p+w"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		out := MaskQuery(raw)
+		for _, part := range strings.Split(out, "&") {
+			name, value, ok := strings.Cut(part, "=")
+			if !ok || value == "" {
+				continue
+			}
+			n, err := url.QueryUnescape(name)
+			if err != nil {
+				n = name
+			}
+			if SensitiveParam(n) && value != Redacted {
+				t.Fatalf("MaskQuery(%q) = %q lets %s through", raw, out, name)
+			}
+		}
+		if MaskQuery(out) != out {
+			t.Fatalf("MaskQuery is not stable on %q: %q then %q", raw, out, MaskQuery(out))
+		}
+	})
+}
+
+// FuzzScrub checks that Scrub never panics, keeps text with nothing to mask
+// as it is, and masks a bearer credential wherever it is put.
+func FuzzScrub(f *testing.F) {
+	for _, s := range []string{"", "plain text", "Bearer abc", "password=x", `{"token":"t"}`, "postgres://u:p@h/d", "a://@", "://:@",
+		"Cookie: a=b", "eyJa.eyJb.c", "rk_0123456789abcdef"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := Scrub(s)
+		if !needsScrub(s) && out != s {
+			t.Fatalf("Scrub(%q) changed text it said needs nothing: %q", s, out)
+		}
+		const cred = "Zq9xK2mWv7Lp4Rt8Ny3Bc6Hd1Fg5Js0A"
+		if got := Scrub(s + " Authorization: Bearer " + cred); strings.Contains(got, cred) {
+			t.Fatalf("credential kept after %q: %q", s, got)
+		}
+	})
+}
