@@ -2,7 +2,7 @@
 # Measures the gateway with wrk against a minimal upstream on loopback and
 # prints requests/s, p50 and p99 for: the upstream direct; through rampart on
 # a public route; through rampart on a fully guarded route (ES256 JWT or API
-# key + authorization + security headers), each as a ratio to direct; and the
+# key + authorization + per-IP and per-subject rate limits + security headers), each as a ratio to direct; and the
 # guarded API-key case again on a second rampart with the access log and
 # off ("…-nolog"; metrics stay on), to show what it costs. Cases are interleaved
 # (rounds) so they see the same machine load.
@@ -40,6 +40,9 @@ routes:
     upstream: http://127.0.0.1:$up
     authenticate: [own_jwt, keys]
     authorize: {scopes: [data:read]}
+    rate_limits:                      # decided on every request, never reached
+      - {key: ip, rate: 100000000/h}
+      - {key: subject, rate: 100000000/h}
 YAML
 export RAMPART_DATA_DIR="$work/data" RAMPART_CONFIG="$work/rampart.yaml"
 "$work/rampart" role create reader --permission data:read >/dev/null

@@ -46,7 +46,9 @@ func gatewayServersWith(b *testing.B, observed bool) (direct, gw string) {
 	routes := []config.Route{
 		{Name: "open", Match: config.RouteMatch{Path: "/open"}, Upstream: up.URL, Public: true, MaxBodyBytes: 1 << 20},
 		{Name: "guarded", Match: config.RouteMatch{Path: "/api/data", Methods: []string{"GET"}}, Upstream: up.URL,
-			Authenticate: []string{"keys"}, Authorize: config.RouteAuthorize{Scopes: []string{"data:read"}}, MaxBodyBytes: 1 << 20},
+			Authenticate: []string{"keys"}, Authorize: config.RouteAuthorize{Scopes: []string{"data:read"}}, MaxBodyBytes: 1 << 20,
+			OnLimiterFailure: "fail_open", RateLimits: []config.RouteRateLimit{ // decided on every request, never reached
+				{Key: "ip", Rate: "100000000/h"}, {Key: "subject", Rate: "100000000/h"}}},
 	}
 	keys := &authn.APIKey{Prefix: "rk_", CacheTTL: 5 * time.Second, Verify: func(_ context.Context, key string) (*authn.Identity, error) {
 		if key != benchKey {
