@@ -171,6 +171,10 @@ func (v *verifier) run(head *Head) (Result, error) {
 		case head.Seq > last.Seq:
 			v.res.First = &Finding{Seq: last.Seq + 1, Kind: Deleted,
 				Reason: fmt.Sprintf("the chain ends at #%d but its recorded head is #%d: the last %d event(s) are missing", last.Seq, head.Seq, head.Seq-last.Seq)}
+		case head.Seq < last.Seq:
+			e := v.bySeq[head.Seq+1]
+			v.res.First = &Finding{Seq: e.Seq, ID: e.ID, Kind: Inserted,
+				Reason: fmt.Sprintf("it lies past the recorded chain head #%d", head.Seq)}
 		case head.Seq == last.Seq && head.Hash != last.Hash:
 			e := v.bySeq[last.Seq]
 			v.res.First = &Finding{Seq: last.Seq, ID: e.ID, Kind: Edited, Reason: "the last event's hash differs from the recorded chain head"}
@@ -191,6 +195,14 @@ func (v *verifier) check(cur Event) (*Finding, error) {
 		return at(cur, Reordered, "its sequence number goes back (expected #%d)", v.expect), nil
 	}
 	if cur.PrevHash != v.prev {
+		// The next event follows its true predecessor: cur does not belong.
+		if n, ok, err := v.ahead(0); err != nil {
+			return nil, err
+		} else if ok && n.Hash == cur.PrevHash {
+			return at(cur, Reordered, "it is out of order: the event it follows (id %s) is stored after it, at #%d", n.ID, n.Seq), nil
+		} else if ok && n.PrevHash == v.prev {
+			return at(cur, Inserted, "it is not part of the chain: the next event #%d (id %s) links past it", n.Seq, n.ID), nil
+		}
 		// Links to an older event: everything after that one was inserted.
 		if j, ok := v.seen[cur.PrevHash]; ok {
 			ins := v.bySeq[j.Seq+1]
