@@ -35,6 +35,8 @@ type Config struct {
 	Login Login `yaml:"login"`
 	// Logging configures rampart's own log output.
 	Logging Logging `yaml:"logging"`
+	// Audit configures the audit trail of security events and its sinks.
+	Audit Audit `yaml:"audit"`
 	// Authenticators are named ways to recognise credentials, used by routes.
 	Authenticators map[string]Authenticator `yaml:"authenticators"`
 	// Routes are the APIs rampart guards. A request that matches no route gets 404.
@@ -239,6 +241,7 @@ func Default() *Config {
 		},
 		Login:          Login{MaxFailures: 5, IPMaxFailures: 20, Lockout: time.Minute, LockoutMax: time.Hour, FailureWindow: time.Hour},
 		Logging:        Logging{Format: "json", Level: "info"},
+		Audit:          Audit{Sinks: []AuditSink{}, QueueSize: 1024},
 		Authenticators: map[string]Authenticator{},
 		Routes:         []Route{},
 	}
