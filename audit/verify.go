@@ -24,7 +24,7 @@ const (
 // Finding names the first bad event of a chain and why it is bad.
 type Finding struct {
 	// Seq and ID identify the first bad event as stored.
-	Seq int64 `json:"seq"`
+	Seq int64  `json:"seq"`
 	ID  string `json:"id"`
 	// Kind is the damage.
 	Kind Tampering `json:"kind"`

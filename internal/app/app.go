@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/auditlog"
 	"github.com/rampart-sec/rampart/internal/cluster"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/gateway"
@@ -42,6 +43,9 @@ type App struct {
 	Redis *redis.Client
 	// Bus announces changes to the other nodes (nil without Redis).
 	Bus *cluster.Bus
+	// Audit records security events in the database and copies them to the
+	// configured sinks.
+	Audit *auditlog.Log
 
 	// credEpoch changes whenever credentials may have been revoked
 	// elsewhere; cached API-key verifications from before are dropped.
@@ -128,6 +132,9 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, st *store.S
 		Identity: identity.New(st, hasher, ring, identity.WithLogger(log)),
 		Clients:  oauth.NewClients(st, ring, rand.Reader),
 	}
+	if a.Audit, err = a.openAudit(); err != nil {
+		return nil, err
+	}
 	if cfg.Storage.RedisURL != "" {
 		if a.Redis, err = cluster.Dial(cfg.Storage.RedisURL, cfg.Storage.RedisTimeout); err != nil {
 			return nil, err
@@ -182,11 +189,12 @@ func (a *App) Keys(ctx context.Context) (*oauth.Keys, error) {
 // OAuth builds the authorization server.
 func (a *App) OAuth(ctx context.Context) (*oauth.Server, error) {
 	return oauth.New(ctx, a.OAuthConfig(), oauth.Deps{Store: a.Store, Keyring: a.Keyring, Identity: a.Identity, Clients: a.Clients, Log: a.Log,
-		Announce: a.announceRevocation})
+		Announce: a.announceRevocation, Audit: a.Audit})
 }
 
 // Close releases the database and Redis.
 func (a *App) Close() error {
+	a.closeAudit()
 	if a.Redis != nil {
 		a.Redis.Close()
 	}

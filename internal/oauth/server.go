@@ -20,6 +20,7 @@ import (
 	"github.com/ory/fosite/handler/pkce"
 	enigma "github.com/ory/fosite/token/hmac"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
@@ -54,6 +55,9 @@ type Deps struct {
 	// Announce, if set, tells other nodes about a revocation this node made
 	// (after it is in the database), so they deny at once.
 	Announce func(ctx context.Context, kind, value string, revokedAt time.Time)
+	// Audit records security events (logins, lockouts, tokens) before the
+	// response that reports them. Nil records nothing.
+	Audit audit.Recorder
 }
 
 // SecretSealer is the keyring: encrypted secrets, created on demand.
@@ -76,6 +80,7 @@ type Server struct {
 	core     *coreStrategy
 	revoked  *denyList
 	lockout  *lockout
+	audit    audit.Recorder
 }
 
 // coreStrategy issues JWT access tokens and opaque, HMAC-signed refresh
@@ -111,6 +116,9 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Audit == nil {
+		d.Audit = audit.Nop{}
 	}
 	maxLife := max(cfg.AccessTokenTTL, cfg.IDTokenTTL)
 	keys := NewKeys(d.Store, d.Keyring, KeyPolicy{Alg: cfg.SigningAlg, Overlap: cfg.KeyRotationOverlap, MaxTokenLifetime: maxLife}, d.Now, d.Rand, d.Log)
@@ -187,6 +195,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		provider: fosite.NewOAuth2Provider(storage, fc),
 		storage:  storage, access: access, core: core, revoked: revoked,
 		lockout: &lockout{st: d.Store, account: cfg.Lockout, ip: cfg.IPLockout, now: d.Now},
+		audit:   d.Audit,
 	}
 	return s, nil
 }

@@ -188,4 +188,3 @@ func scanAuditEvent(sc scanner) (AuditEvent, error) {
 	}
 	return e, nil
 }
-
