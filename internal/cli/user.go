@@ -98,7 +98,7 @@ func newUserAddCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.RecordAdmin(ctx, audit.AdminUserCreated, u.Username, map[string]string{"user_id": u.ID, "roles": strings.Join(u.Roles, ","), "has_password": strconv.FormatBool(pw != "")}); err != nil {
+			if err := a.RecordAdmin(ctx, audit.AdminUserCreated, u.Username, map[string]string{"user_id": u.ID, "roles": strings.Join(u.Roles, ","), "sign_in": signIn(pw != "")}); err != nil {
 				return err
 			}
 			if asJSON {
@@ -352,4 +352,12 @@ number and nothing is imported.`,
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file without importing")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	return cmd
+}
+
+// signIn says how a new user can sign in, for the audit trail.
+func signIn(hasPassword bool) string {
+	if hasPassword {
+		return "password"
+	}
+	return "api keys only"
 }
