@@ -12,6 +12,7 @@ import (
 	"io"
 	"iter"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rampart-sec/rampart/audit"
@@ -36,11 +37,16 @@ type Log struct {
 	sinks []*audit.Queue
 	now   func() time.Time
 	rand  io.Reader
+
+	in         chan *pending
+	stopped    chan struct{}
+	stopOnce   sync.Once
+	writerDone chan struct{}
 }
 
 var _ audit.Recorder = (*Log)(nil)
 
-// New returns a Log over st.
+// New returns a Log over st and starts its writer; Close stops it.
 func New(st *store.Store, o Options) *Log {
 	if o.Now == nil {
 		o.Now = time.Now
@@ -48,7 +54,10 @@ func New(st *store.Store, o Options) *Log {
 	if o.Rand == nil {
 		o.Rand = rand.Reader
 	}
-	return &Log{st: st, sinks: o.Sinks, now: o.Now, rand: o.Rand}
+	l := &Log{st: st, sinks: o.Sinks, now: o.Now, rand: o.Rand,
+		in: make(chan *pending, maxBatch), stopped: make(chan struct{}), writerDone: make(chan struct{})}
+	go l.write()
+	return l
 }
 
 // ErrSecretDetail is returned for an event whose details name a credential.
@@ -60,8 +69,9 @@ func credentialWords() []string {
 	return []string{"password", "secret", "authorization", "cookie", "private", "credential"}
 }
 
-// Record chains e into the database and returns once it is committed; then
-// it offers a copy to each sink without waiting for them.
+// Record chains e into the database and returns once it is committed
+// (events recorded at the same moment share a transaction); then it offers a
+// copy to each sink without waiting for them.
 func (l *Log) Record(ctx context.Context, e audit.Event) error {
 	if e.Type == "" {
 		return errors.New("recording audit event: no type")
@@ -82,13 +92,10 @@ func (l *Log) Record(ctx context.Context, e audit.Event) error {
 		return fmt.Errorf("recording audit event: %w", err)
 	}
 	e.ID = "evt_" + hex.EncodeToString(id)
-	row, err := l.st.AppendAuditEvent(ctx, func(h store.AuditHead) (store.AuditEvent, error) {
-		return toRow(audit.Chain(e, audit.Head{Seq: h.Seq, Hash: h.Hash})), nil
-	})
+	out, err := l.enqueue(ctx, e)
 	if err != nil {
 		return err
 	}
-	out := FromRow(row)
 	for _, q := range l.sinks {
 		q.Offer(out)
 	}
@@ -135,8 +142,11 @@ func (l *Log) all(ctx context.Context) iter.Seq2[audit.Event, error] {
 	}
 }
 
-// Close delivers what the sinks still hold until ctx ends, then stops them.
+// Close stops recording (Record fails afterwards), then lets the sinks
+// deliver what they still hold until ctx ends.
 func (l *Log) Close(ctx context.Context) error {
+	l.stopOnce.Do(func() { close(l.stopped) })
+	<-l.writerDone
 	var errs []error
 	for _, q := range l.sinks {
 		if err := q.Close(ctx); err != nil {

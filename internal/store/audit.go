@@ -34,14 +34,27 @@ type AuditHead struct {
 	Hash string
 }
 
-// AppendAuditEvent appends one event. It locks the chain head (SELECT … FOR
-// UPDATE on PostgreSQL; SQLite's write transactions are serialised), calls
-// seal with it, inserts the event seal returns and moves the head to it, all
-// in one transaction: two writers, on one node or many, can never link two
-// events to the same predecessor. seal must return an event with Seq
-// head.Seq+1 and PrevHash head.Hash.
+// AppendAuditEvent appends one event; see AppendAuditEvents.
 func (s *Store) AppendAuditEvent(ctx context.Context, seal func(head AuditHead) (AuditEvent, error)) (AuditEvent, error) {
-	var out AuditEvent
+	out, err := s.AppendAuditEvents(ctx, func(h AuditHead) ([]AuditEvent, error) {
+		e, err := seal(h)
+		return []AuditEvent{e}, err
+	})
+	if err != nil {
+		return AuditEvent{}, err
+	}
+	return out[0], nil
+}
+
+// AppendAuditEvents appends events in one transaction. It locks the chain
+// head (SELECT … FOR UPDATE on PostgreSQL; SQLite's write transactions are
+// serialised), calls seal with it, inserts the events seal returns and moves
+// the head to the last, all in one transaction: two writers, on one node or
+// many, can never link two events to the same predecessor. seal must return
+// events numbered from head.Seq+1, the first linked to head.Hash and each
+// next one to the one before.
+func (s *Store) AppendAuditEvents(ctx context.Context, seal func(head AuditHead) ([]AuditEvent, error)) ([]AuditEvent, error) {
+	var out []AuditEvent
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		q := "SELECT seq, hash FROM audit_chain_head WHERE id = 1"
 		if s.dialect == Postgres {
@@ -51,32 +64,39 @@ func (s *Store) AppendAuditEvent(ctx context.Context, seal func(head AuditHead) 
 		if err := tx.QueryRowContext(ctx, q).Scan(&h.Seq, &h.Hash); err != nil {
 			return fmt.Errorf("reading the audit chain head: %w", err)
 		}
-		e, err := seal(h)
+		es, err := seal(h)
 		if err != nil {
 			return err
 		}
-		if e.Seq != h.Seq+1 || e.PrevHash != h.Hash {
-			return fmt.Errorf("audit event sealed as #%d after %q, but the head is #%d %q", e.Seq, e.PrevHash, h.Seq, h.Hash)
-		}
-		details := []byte("{}")
-		if len(e.Details) > 0 {
-			if details, err = json.Marshal(e.Details); err != nil {
+		prev := h
+		for _, e := range es {
+			if e.Seq != prev.Seq+1 || e.PrevHash != prev.Hash {
+				return fmt.Errorf("audit event sealed as #%d after %q, but the head is #%d %q", e.Seq, e.PrevHash, prev.Seq, prev.Hash)
+			}
+			details := []byte("{}")
+			if len(e.Details) > 0 {
+				if details, err = json.Marshal(e.Details); err != nil {
+					return err
+				}
+			}
+			if _, err := s.exec(ctx, tx, `INSERT INTO audit_events (seq, id, at, type, actor, subject, client_ip, request_id, outcome, details, prev_hash, hash)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				e.Seq, e.ID, e.Time.UnixMicro(), e.Type, e.Actor, e.Subject, e.ClientIP, e.RequestID, e.Outcome, string(details), e.PrevHash, e.Hash); err != nil {
 				return err
 			}
+			prev = AuditHead{Seq: e.Seq, Hash: e.Hash}
 		}
-		if _, err := s.exec(ctx, tx, `INSERT INTO audit_events (seq, id, at, type, actor, subject, client_ip, request_id, outcome, details, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Seq, e.ID, e.Time.UnixMicro(), e.Type, e.Actor, e.Subject, e.ClientIP, e.RequestID, e.Outcome, string(details), e.PrevHash, e.Hash); err != nil {
+		if len(es) == 0 {
+			return nil
+		}
+		if _, err := s.exec(ctx, tx, "UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1", prev.Seq, prev.Hash); err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, "UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1", e.Seq, e.Hash); err != nil {
-			return err
-		}
-		out = e
+		out = es
 		return nil
 	})
 	if err != nil {
-		return AuditEvent{}, fmt.Errorf("recording audit event: %w", err)
+		return nil, fmt.Errorf("recording audit events: %w", err)
 	}
 	return out, nil
 }
