@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rampart-sec/rampart/internal/auditlog"
 	"github.com/rampart-sec/rampart/internal/cluster"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/gateway"
@@ -52,6 +53,9 @@ type App struct {
 	TracerProvider trace.TracerProvider
 	// OnDetection, when set, sees every brute-force detection (the audit hook).
 	OnDetection func(ctx context.Context, d telemetry.Detection)
+	// Audit records security events in the database and copies them to the
+	// configured sinks.
+	Audit *auditlog.Log
 
 	// credEpoch changes whenever credentials may have been revoked
 	// elsewhere; cached API-key verifications from before are dropped.
@@ -144,6 +148,9 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, st *store.S
 		Identity: identity.New(st, hasher, ring, identity.WithLogger(log)),
 		Clients:  oauth.NewClients(st, ring, rand.Reader),
 	}
+	if a.Audit, err = a.openAudit(); err != nil {
+		return nil, err
+	}
 	if cfg.Storage.RedisURL != "" {
 		if a.Redis, err = cluster.Dial(cfg.Storage.RedisURL, cfg.Storage.RedisTimeout); err != nil {
 			return nil, err
@@ -199,7 +206,7 @@ func (a *App) Keys(ctx context.Context) (*oauth.Keys, error) {
 // OAuth builds the authorization server.
 func (a *App) OAuth(ctx context.Context) (*oauth.Server, error) {
 	return oauth.New(ctx, a.OAuthConfig(), oauth.Deps{Store: a.Store, Keyring: a.Keyring, Identity: a.Identity, Clients: a.Clients, Log: a.Log,
-		Announce: a.announceRevocation, Observer: a.oauthObserver()})
+		Announce: a.announceRevocation, Observer: a.oauthObserver(), Audit: a.Audit})
 }
 
 // Close releases the database, Redis and the access-log file.
@@ -207,6 +214,7 @@ func (a *App) Close() error {
 	if a.obs != nil && a.obs.closeLog != nil {
 		a.obs.closeLog()
 	}
+	a.closeAudit()
 	if a.Redis != nil {
 		a.Redis.Close()
 	}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/rampart-sec/rampart/audit"
+	"github.com/rampart-sec/rampart/internal/store"
 	"github.com/rampart-sec/rampart/telemetry"
 )
 
@@ -74,5 +76,14 @@ func TestBruteForceDetectedAndBlocked(t *testing.T) {
 	lines := r.accessLines(t)
 	if last := lines[len(lines)-1]; last["rampart.blocked"] != true || last["http.response.status_code"] != 403.0 {
 		t.Errorf("blocked request's access line: %v", last)
+	}
+	// Both detections are in the audit trail, the IP's with its block.
+	evs, err := r.app.Audit.Events(context.Background(), store.AuditQuery{Types: []string{string(audit.BruteForceDetected)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].Details["kind"] != "account" || evs[0].Subject != "alice" ||
+		evs[1].Details["kind"] != "ip" || evs[1].ClientIP != "127.0.0.1" || evs[1].Details["blocked_until"] == "" {
+		t.Errorf("audit events for the detections: %+v", evs)
 	}
 }

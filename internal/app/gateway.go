@@ -84,6 +84,7 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 		OnDecision: func(r *http.Request, d authz.Decision) {
 			if !d.Allow {
 				a.Log.InfoContext(r.Context(), "authorization denied", "url.path", r.URL.Path, "reason", d.Reason)
+				a.recordDenied(r, d)
 			}
 		},
 		OnAuthFailure: func(r *http.Request, err error) {
@@ -96,6 +97,7 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 			obs.observeRateLimit(r, d)
 			if !d.Admitted && d.Err == nil {
 				a.Log.InfoContext(r.Context(), "rate limited", "url.path", r.URL.Path, "policy", d.Policy, "client.ip", clientip.From(r).String())
+				a.recordLimited(r, d)
 			}
 		},
 	})

@@ -59,6 +59,7 @@ func (a *App) observe() *observability {
 			AccountFailures: d.AccountFailures, AutoBlock: d.AutoBlock, BlockFor: d.BlockFor},
 			telemetry.WithDetectorLogger(a.Log), telemetry.WithDetectorMetrics(m),
 			telemetry.OnDetection(func(ctx context.Context, det telemetry.Detection) {
+				a.recordDetection(ctx, det)
 				if a.OnDetection != nil {
 					a.OnDetection(ctx, det)
 				}

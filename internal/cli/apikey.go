@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/app"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/store"
@@ -71,6 +72,9 @@ func newAPIKeyCreateCmd(s *streams) *cobra.Command {
 			}
 			nk, err := a.Identity.CreateAPIKey(ctx, user, name, scopes, ttl)
 			if err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.AdminAPIKeyCreated, user, map[string]string{"key_id": nk.Meta.ID, "name": name, "scopes": strings.Join(nk.Meta.Scopes, ","), "expires": expires}); err != nil {
 				return err
 			}
 			if asJSON {
@@ -141,6 +145,9 @@ func newAPIKeyRevokeCmd(s *streams) *cobra.Command {
 				id = id[:i] // a whole key was pasted: use its id only
 			}
 			if err := a.RevokeAPIKey(ctx, id); err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.AdminAPIKeyRevoked, id, nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "revoked API key %s\n", id)

@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/app"
 	"github.com/rampart-sec/rampart/internal/oauth"
 	"github.com/rampart-sec/rampart/internal/store"
@@ -63,6 +65,10 @@ func newClientCreateCmd(s *streams) *cobra.Command {
 			spec.Scopes = splitScopes(spec.Scopes)
 			c, secret, err := a.Clients.Create(ctx, spec)
 			if err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.AdminClientCreated, c.ID, map[string]string{"name": c.Name, "public": strconv.FormatBool(c.Public),
+				"grant_types": strings.Join(c.GrantTypes, ","), "scopes": strings.Join(c.Scopes, " ")}); err != nil {
 				return err
 			}
 			if asJSON {
@@ -167,6 +173,9 @@ func newClientDeleteCmd(s *streams) *cobra.Command {
 			if err := a.DeleteClient(ctx, args[0]); err != nil {
 				return err
 			}
+			if err := a.RecordAdmin(ctx, audit.AdminClientDeleted, args[0], nil); err != nil {
+				return err
+			}
 			fmt.Fprintf(s.out, "deleted client %s and revoked its tokens\n", args[0])
 			return nil
 		}),
@@ -182,6 +191,9 @@ func newClientRotateCmd(s *streams) *cobra.Command {
 		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, args []string) error {
 			secret, err := a.Clients.RotateSecret(ctx, args[0])
 			if err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.AdminClientSecretRotated, args[0], nil); err != nil {
 				return err
 			}
 			if asJSON {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/app"
 	"github.com/rampart-sec/rampart/token"
 )
@@ -64,6 +65,9 @@ token it signed has expired. No valid token stops verifying because of a rotatio
 			}
 			rec, err := k.Rotate(ctx)
 			if err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.KeyRotated, rec.ID, map[string]string{"alg": string(rec.Alg), "signs_from": timeText(rec.ActiveAt)}); err != nil {
 				return err
 			}
 			if !asJSON {

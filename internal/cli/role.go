@@ -3,9 +3,12 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/app"
 	"github.com/rampart-sec/rampart/internal/store"
 )
@@ -42,6 +45,9 @@ func newRoleCreateCmd(s *streams) *cobra.Command {
 		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, args []string) error {
 			r, err := a.Identity.CreateRole(ctx, args[0], desc, perms)
 			if err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.AdminRoleCreated, r.Name, map[string]string{"permissions": strings.Join(r.Permissions, ",")}); err != nil {
 				return err
 			}
 			if asJSON {
@@ -127,6 +133,9 @@ func newRoleUpdateCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := a.RecordAdmin(ctx, audit.AdminRoleUpdated, r.Name, map[string]string{"added": strings.Join(add, ","), "removed": strings.Join(remove, ","), "permissions": strings.Join(r.Permissions, ",")}); err != nil {
+				return err
+			}
 			fmt.Fprintf(s.out, "role %s now has permissions %s\n", r.Name, listText(r.Permissions))
 			return nil
 		}),
@@ -145,6 +154,9 @@ func newRoleDeleteCmd(s *streams) *cobra.Command {
 		Args:  exactArgs(1),
 		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, args []string) error {
 			if err := a.Store.DeleteRole(ctx, args[0], force); err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.AdminRoleDeleted, args[0], map[string]string{"force": strconv.FormatBool(force)}); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "deleted role %s\n", args[0])

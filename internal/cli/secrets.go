@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/app"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/secrets"
@@ -111,6 +113,9 @@ so nodes still running with the old key keep working throughout:
 			if err != nil {
 				return err
 			}
+			if err := a.RecordAdmin(ctx, audit.AdminMasterKeyRotated, fp, map[string]string{"previous": a.Keyring.MasterFingerprint()}); err != nil {
+				return err
+			}
 			fmt.Fprintf(s.out, "every data key is now also wrapped under master key %s (old key %s still works).\n", fp, a.Keyring.MasterFingerprint())
 			fmt.Fprintf(s.out, "next: switch every node to the new key, then run `rampart secrets retire-master` with it.\n")
 			return nil
@@ -130,6 +135,9 @@ func newRetireMasterCmd(s *streams) *cobra.Command {
 		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, _ []string) error {
 			n, err := a.Store.RetireMasterKeys(ctx, a.Keyring.MasterFingerprint())
 			if err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.AdminMasterKeyRetired, a.Keyring.MasterFingerprint(), map[string]string{"retired": strconv.Itoa(n)}); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "retired %d old master key(s); %s is now the only one\n", n, a.Keyring.MasterFingerprint())

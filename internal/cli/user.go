@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/app"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/store"
@@ -93,6 +96,9 @@ func newUserAddCmd(s *streams) *cobra.Command {
 			}
 			u, err := a.Identity.CreateUser(ctx, args[0], pw, roles)
 			if err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.AdminUserCreated, u.Username, map[string]string{"user_id": u.ID, "roles": strings.Join(u.Roles, ","), "sign_in": signIn(pw != "")}); err != nil {
 				return err
 			}
 			if asJSON {
@@ -184,12 +190,17 @@ func newUserDisableCmd(s *streams, disable bool) *cobra.Command {
 		Args:  exactArgs(1),
 		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, args []string) error {
 			var err error
+			typ := audit.AdminUserEnabled
 			if disable {
+				typ = audit.AdminUserDisabled
 				err = a.DisableUser(ctx, args[0])
 			} else {
 				err = a.Store.SetUserDisabled(ctx, args[0], false)
 			}
 			if err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, typ, args[0], nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "%s user %s\n", done, args[0])
@@ -205,6 +216,9 @@ func newUserDeleteCmd(s *streams) *cobra.Command {
 		Args:  exactArgs(1),
 		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, args []string) error {
 			if err := a.DeleteUser(ctx, args[0]); err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.AdminUserDeleted, args[0], nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "deleted user %s\n", args[0])
@@ -228,6 +242,9 @@ func newUserPasswdCmd(s *streams) *cobra.Command {
 				return err
 			}
 			if err := a.Identity.SetPassword(ctx, args[0], pw); err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, audit.AdminUserPasswordSet, args[0], nil); err != nil {
 				return err
 			}
 			fmt.Fprintf(s.out, "password set for %s\n", args[0])
@@ -254,12 +271,17 @@ func newUserGrantCmd(s *streams, grant bool) *cobra.Command {
 		},
 		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, args []string) error {
 			var err error
+			typ := audit.AdminUserRolesRevoked
 			if grant {
+				typ = audit.AdminUserRolesGranted
 				err = a.Store.GrantRoles(ctx, args[0], args[1:])
 			} else {
 				err = a.Store.RevokeRoles(ctx, args[0], args[1:])
 			}
 			if err != nil {
+				return err
+			}
+			if err := a.RecordAdmin(ctx, typ, args[0], map[string]string{"roles": strings.Join(args[1:], ",")}); err != nil {
 				return err
 			}
 			a.CredentialsChanged(ctx)
@@ -311,6 +333,9 @@ number and nothing is imported.`,
 			if err != nil {
 				return err
 			}
+			if err := a.RecordAdmin(ctx, audit.AdminUsersImported, filepath.Base(args[0]), map[string]string{"users": strconv.Itoa(sum.Users)}); err != nil {
+				return err
+			}
 			if asJSON {
 				return printJSON(s.out, map[string]any{"imported": sum.Users, "by_scheme": sum.BySchema})
 			}
@@ -327,4 +352,12 @@ number and nothing is imported.`,
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the file without importing")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the summary as JSON")
 	return cmd
+}
+
+// signIn says how a new user can sign in, for the audit trail.
+func signIn(hasPassword bool) string {
+	if hasPassword {
+		return "password"
+	}
+	return "api keys only"
 }

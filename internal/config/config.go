@@ -40,6 +40,8 @@ type Config struct {
 	// Detection watches authentication failures for brute force and
 	// credential stuffing.
 	Detection Detection `yaml:"detection"`
+	// Audit configures the audit trail of security events and its sinks.
+	Audit Audit `yaml:"audit"`
 	// Authenticators are named ways to recognise credentials, used by routes.
 	Authenticators map[string]Authenticator `yaml:"authenticators"`
 	// Routes are the APIs rampart guards. A request that matches no route gets 404.
@@ -294,6 +296,7 @@ func Default() *Config {
 			AccessLogMaxAge: 30 * 24 * time.Hour},
 		Tracing:        Tracing{ServiceName: "rampart", SampleRatio: 1},
 		Detection:      Detection{Window: 5 * time.Minute, IPFailures: 20, AccountFailures: 10, BlockFor: 15 * time.Minute},
+		Audit:          Audit{Sinks: []AuditSink{}, QueueSize: 1024},
 		Authenticators: map[string]Authenticator{},
 		Routes:         []Route{},
 	}

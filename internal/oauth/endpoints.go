@@ -56,7 +56,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	ar, err := s.provider.NewAccessRequest(ctx, r, sess)
 	if err != nil {
-		s.writeAccessError(w, r, ar, err)
+		s.writeAccessError(w, r, ar, s.auditReuse(r, err))
 		return
 	}
 	if ar.GetGrantTypes().ExactOne("client_credentials") {
@@ -69,11 +69,30 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	resp, err := s.provider.NewAccessResponse(ctx, ar)
 	if err != nil {
-		s.writeAccessError(w, r, ar, err)
+		s.writeAccessError(w, r, ar, s.auditReuse(r, err))
+		return
+	}
+	if err := s.recordToken(ctx, r, ar); err != nil {
+		s.log.ErrorContext(ctx, "recording issued tokens; withholding them", "error", err)
+		s.writeAccessError(w, r, ar, fosite.ErrTemporarilyUnavailable.WithHint("Try again later."))
 		return
 	}
 	s.provider.WriteAccessResponse(ctx, w, ar, resp)
 	s.observer.tokenIssued(ctx, r.PostForm.Get("grant_type"))
+}
+
+// auditReuse records a refresh-token reuse that err reports (fosite has
+// revoked the grant family) and returns the error to answer with: err, or
+// temporarily_unavailable when the event could not be recorded.
+func (s *Server) auditReuse(r *http.Request, err error) error {
+	if r.PostForm.Get("grant_type") != "refresh_token" || !errors.Is(err, fosite.ErrInactiveToken) {
+		return err
+	}
+	if rerr := s.recordRefreshReuse(r.Context(), r); rerr != nil {
+		s.log.ErrorContext(r.Context(), "recording a refresh token reuse", "error", rerr)
+		return fosite.ErrTemporarilyUnavailable.WithHint("Try again later.")
+	}
+	return err
 }
 
 // supportedGrants are the grant types of OAuth 2.1 that rampart serves.
@@ -138,6 +157,12 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	err := s.provider.NewRevocationRequest(ctx, r)
 	if errors.Is(err, fosite.ErrInvalidClient) {
 		w.Header().Set("WWW-Authenticate", `Basic realm="rampart", charset="UTF-8"`)
+	}
+	if err == nil {
+		if rerr := s.recordRevocation(ctx, r); rerr != nil {
+			s.log.ErrorContext(ctx, "recording a token revocation", "error", rerr)
+			err = fosite.ErrTemporarilyUnavailable.WithHint("The token was revoked; try again later for confirmation.")
+		}
 	}
 	s.provider.WriteRevocationResponse(ctx, w, err)
 }

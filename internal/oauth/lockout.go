@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/store"
@@ -94,7 +96,9 @@ func (l *lockout) fail(ctx context.Context, key string, p LockoutPolicy) (time.D
 // locked account costs a dummy verification and fails like a wrong password;
 // every failure counts toward the lock whether or not the account exists.
 // It returns the user (nil when refused) and how long the account stays
-// locked (0 when not); err is only for failures of rampart itself.
+// locked (0 when not); err is only for failures of rampart itself, including
+// a failure to record the attempt in the audit trail (callers answer 503:
+// no login succeeds or fails unrecorded).
 func (s *Server) CheckPassword(ctx context.Context, username, password string) (*store.User, time.Duration, error) {
 	acct, ip := accountKey(username), s.lockout.ipKey(ctx)
 	locked, err := s.lockout.lockedFor(ctx, acct)
@@ -121,18 +125,26 @@ func (s *Server) CheckPassword(ctx context.Context, username, password string) (
 	}
 	if user == nil {
 		s.observer.loginFailed(ctx, username)
+		events := []audit.Event{loginEvent(audit.LoginFailure, username, audit.Failure, "reason", failReason(locked))}
 		if locked == 0 {
 			if d, n, err := s.lockout.fail(ctx, acct, s.lockout.account); err != nil {
 				s.log.ErrorContext(ctx, "recording a login failure", "error", err)
 			} else if d > 0 {
 				locked = d
 				s.log.WarnContext(ctx, "account locked after repeated login failures", "user.name", username, "failures", n, "locked_for", d.String())
+				events = append(events, loginEvent(audit.LoginLockout, username, audit.Success, "scope", "account", "failures", strconv.Itoa(n), "locked_for", d.String()))
 			}
 			if d, n, err := s.lockout.fail(ctx, ip, s.lockout.ip); err != nil {
 				s.log.ErrorContext(ctx, "recording a login failure", "error", err)
 			} else if d > 0 {
 				locked = max(locked, d)
 				s.log.WarnContext(ctx, "client IP locked out of login after repeated failures", "client.ip", strings.TrimPrefix(ip, "ip:"), "failures", n, "locked_for", d.String())
+				events = append(events, loginEvent(audit.LoginLockout, username, audit.Success, "scope", "ip", "failures", strconv.Itoa(n), "locked_for", d.String()))
+			}
+		}
+		for _, e := range events {
+			if err := s.record(ctx, e); err != nil {
+				return nil, 0, err
 			}
 		}
 		return nil, locked, nil
@@ -142,5 +154,26 @@ func (s *Server) CheckPassword(ctx context.Context, username, password string) (
 	if err := s.lockout.st.ResetLoginFailures(ctx, acct); err != nil {
 		s.log.WarnContext(ctx, "resetting login failures", "error", err)
 	}
+	if err := s.record(ctx, loginEvent(audit.LoginSuccess, username, audit.Success, "user_id", user.ID)); err != nil {
+		return nil, 0, err
+	}
 	return user, 0, nil
+}
+
+// loginEvent is a login event about username with details as key, value pairs.
+func loginEvent(typ audit.Type, username string, out audit.Outcome, kv ...string) audit.Event {
+	d := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		d[kv[i]] = kv[i+1]
+	}
+	return audit.Event{Type: typ, Actor: username, Subject: username, Outcome: out, Details: d}
+}
+
+// failReason says why a login failed, for the audit trail only (the client
+// always hears the same answer).
+func failReason(locked time.Duration) string {
+	if locked > 0 {
+		return "locked"
+	}
+	return "invalid credentials"
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ory/fosite"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/problem"
 )
@@ -92,6 +93,13 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.ErrorContext(ctx, "issuing login tokens", "error", err)
 		problem.Write(w, http.StatusInternalServerError, "Internal Server Error", "Could not issue tokens.")
+		return
+	}
+	if err := s.record(ctx, audit.Event{Type: audit.TokenIssued, Actor: u.Username, Subject: u.Username, Outcome: audit.Success,
+		RequestID: r.Header.Get(requestIDHeader),
+		Details:   map[string]string{"client_id": FirstPartyClientID, "grant_type": "password", "scope": resp.Scope, "user_id": u.ID}}); err != nil {
+		s.log.ErrorContext(ctx, "recording issued login tokens; withholding them", "error", err)
+		problem.Write(w, http.StatusServiceUnavailable, "Service Unavailable", "Try again later.")
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

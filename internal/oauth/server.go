@@ -20,6 +20,7 @@ import (
 	"github.com/ory/fosite/handler/pkce"
 	enigma "github.com/ory/fosite/token/hmac"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/identity"
 	"github.com/rampart-sec/rampart/internal/secrets"
 	"github.com/rampart-sec/rampart/internal/store"
@@ -56,6 +57,9 @@ type Deps struct {
 	Announce func(ctx context.Context, kind, value string, revokedAt time.Time)
 	// Observer sees login failures and issued tokens (metrics, detection).
 	Observer Observer
+	// Audit records security events (logins, lockouts, tokens) before the
+	// response that reports them. Nil records nothing.
+	Audit audit.Recorder
 }
 
 // SecretSealer is the keyring: encrypted secrets, created on demand.
@@ -79,6 +83,7 @@ type Server struct {
 	revoked  *denyList
 	lockout  *lockout
 	observer Observer
+	audit    audit.Recorder
 }
 
 // coreStrategy issues JWT access tokens and opaque, HMAC-signed refresh
@@ -114,6 +119,9 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 	}
 	if d.Log == nil {
 		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Audit == nil {
+		d.Audit = audit.Nop{}
 	}
 	maxLife := max(cfg.AccessTokenTTL, cfg.IDTokenTTL)
 	keys := NewKeys(d.Store, d.Keyring, KeyPolicy{Alg: cfg.SigningAlg, Overlap: cfg.KeyRotationOverlap, MaxTokenLifetime: maxLife}, d.Now, d.Rand, d.Log)
@@ -191,6 +199,7 @@ func New(ctx context.Context, cfg Config, d Deps) (*Server, error) {
 		storage:  storage, access: access, core: core, revoked: revoked,
 		lockout:  &lockout{st: d.Store, account: cfg.Lockout, ip: cfg.IPLockout, now: d.Now},
 		observer: d.Observer,
+		audit:    d.Audit,
 	}
 	return s, nil
 }

@@ -45,8 +45,10 @@ func TestMigrationsMatchAcrossDialects(t *testing.T) {
 // Released migrations are never edited: these checksums pin them.
 func TestReleasedMigrationsUnchanged(t *testing.T) {
 	pinned := map[store.Dialect]map[string]string{
-		store.SQLite:   {"0001_identities": "2bfb796559ca82bbcffbd0951ca63e49a62018306bda1f4cd1720af09473dd81", "0002_oauth": "ded05875fe78409b3cde97147e971414b3066866a3adf19b34f44e01d8e1a847"},
-		store.Postgres: {"0001_identities": "abde21f444a542cb5383979b49937dd177d155890b361905aa1e105db78f72d7", "0002_oauth": "d379a703b29e83d8405cf9fa8e3db53af1cac8084f4f8e22b1c0a90e0c85b4d5"},
+		store.SQLite: {"0001_identities": "2bfb796559ca82bbcffbd0951ca63e49a62018306bda1f4cd1720af09473dd81", "0002_oauth": "ded05875fe78409b3cde97147e971414b3066866a3adf19b34f44e01d8e1a847",
+			"0003_audit": "21d23cb6ee43bc69785ea9ee781164d070d6a8f3ecacdf349c93c2068b35faba"},
+		store.Postgres: {"0001_identities": "abde21f444a542cb5383979b49937dd177d155890b361905aa1e105db78f72d7", "0002_oauth": "d379a703b29e83d8405cf9fa8e3db53af1cac8084f4f8e22b1c0a90e0c85b4d5",
+			"0003_audit": "f22684976d3b37e45d744ffa84a220cd32ccb04038685683eaba2c4beeb45dba"},
 	}
 	for d, want := range pinned {
 		ms, err := store.Migrations(d)

@@ -41,6 +41,10 @@ func Run(t *testing.T, newStore func(t *testing.T) *store.Store) {
 		{"Revocations", testRevocations},
 		{"SigningKeys", testSigningKeys},
 		{"LoginFailures", testLoginFailures},
+		{"AuditAppendAndQuery", testAuditAppendAndQuery},
+		{"AuditConcurrentAppendsNeverFork", testAuditConcurrent},
+		{"AuditAppendRefusesStaleSeal", testAuditStaleSeal},
+		{"AuditWalkPages", testAuditWalk},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

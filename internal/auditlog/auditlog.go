@@ -1,0 +1,168 @@
+// Package auditlog is rampart's audit trail: an audit.Recorder that chains
+// events into the database (the source of truth) and hands copies to the
+// configured sinks, plus the queries behind `rampart audit`.
+package auditlog
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rampart-sec/rampart/audit"
+	"github.com/rampart-sec/rampart/internal/store"
+)
+
+// Options are the optional collaborators of a Log.
+type Options struct {
+	// Sinks receive a copy of every recorded event after it is committed.
+	// Close closes them.
+	Sinks []*audit.Queue
+	// Now is the clock for events without a time. Nil means time.Now.
+	Now func() time.Time
+	// Rand makes event ids. Nil means crypto/rand.
+	Rand io.Reader
+}
+
+// Log records audit events in the database and copies them to sinks. It is
+// safe for concurrent use.
+type Log struct {
+	st    *store.Store
+	sinks []*audit.Queue
+	now   func() time.Time
+	rand  io.Reader
+
+	in         chan *pending
+	stopped    chan struct{}
+	stopOnce   sync.Once
+	writerDone chan struct{}
+}
+
+var _ audit.Recorder = (*Log)(nil)
+
+// New returns a Log over st and starts its writer; Close stops it.
+func New(st *store.Store, o Options) *Log {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	l := &Log{st: st, sinks: o.Sinks, now: o.Now, rand: o.Rand,
+		in: make(chan *pending, maxBatch), stopped: make(chan struct{}), writerDone: make(chan struct{})}
+	go l.write()
+	return l
+}
+
+// ErrSecretDetail is returned for an event whose details name a credential.
+var ErrSecretDetail = errors.New("audit event details must not carry credentials")
+
+// credentialWords may not appear in a detail's key: a guard against a
+// caller that would put a secret in the trail.
+func credentialWords() []string {
+	return []string{"password", "secret", "authorization", "cookie", "private", "credential"}
+}
+
+// Record chains e into the database and returns once it is committed
+// (events recorded at the same moment share a transaction); then it offers a
+// copy to each sink without waiting for them.
+func (l *Log) Record(ctx context.Context, e audit.Event) error {
+	if e.Type == "" {
+		return errors.New("recording audit event: no type")
+	}
+	for k := range e.Details {
+		lk := strings.ToLower(k)
+		for _, w := range credentialWords() {
+			if strings.Contains(lk, w) {
+				return fmt.Errorf("recording %s event: detail %q: %w", e.Type, k, ErrSecretDetail)
+			}
+		}
+	}
+	if e.Time.IsZero() {
+		e.Time = l.now()
+	}
+	id := make([]byte, 12)
+	if _, err := io.ReadFull(l.rand, id); err != nil {
+		return fmt.Errorf("recording audit event: %w", err)
+	}
+	e.ID = "evt_" + hex.EncodeToString(id)
+	out, err := l.enqueue(ctx, e)
+	if err != nil {
+		return err
+	}
+	for _, q := range l.sinks {
+		q.Offer(out)
+	}
+	return nil
+}
+
+// Events returns the events q selects.
+func (l *Log) Events(ctx context.Context, q store.AuditQuery) ([]audit.Event, error) {
+	rows, err := l.st.AuditEvents(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]audit.Event, len(rows))
+	for i, r := range rows {
+		out[i] = FromRow(r)
+	}
+	return out, nil
+}
+
+// Verify walks the whole chain and checks it against the recorded head.
+func (l *Log) Verify(ctx context.Context) (audit.Result, error) {
+	head, err := l.st.AuditChainHead(ctx)
+	if err != nil {
+		return audit.Result{}, fmt.Errorf("reading the audit chain head: %w", err)
+	}
+	return audit.Verify(l.all(ctx), &audit.Head{Seq: head.Seq, Hash: head.Hash})
+}
+
+// errStop ends a walk early when Verify has seen enough.
+var errStop = errors.New("stop")
+
+// all yields every stored event in chain order.
+func (l *Log) all(ctx context.Context) iter.Seq2[audit.Event, error] {
+	return func(yield func(audit.Event, error) bool) {
+		err := l.st.WalkAuditEvents(ctx, func(r store.AuditEvent) error {
+			if !yield(FromRow(r), nil) {
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, errStop) {
+			yield(audit.Event{}, err)
+		}
+	}
+}
+
+// Close stops recording (Record fails afterwards), then lets the sinks
+// deliver what they still hold until ctx ends.
+func (l *Log) Close(ctx context.Context) error {
+	l.stopOnce.Do(func() { close(l.stopped) })
+	<-l.writerDone
+	var errs []error
+	for _, q := range l.sinks {
+		if err := q.Close(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func toRow(e audit.Event) store.AuditEvent {
+	return store.AuditEvent{Seq: e.Seq, ID: e.ID, Time: e.Time, Type: string(e.Type), Actor: e.Actor, Subject: e.Subject,
+		ClientIP: e.ClientIP, RequestID: e.RequestID, Outcome: string(e.Outcome), Details: e.Details, PrevHash: e.PrevHash, Hash: e.Hash}
+}
+
+// FromRow turns a stored row into an audit.Event.
+func FromRow(r store.AuditEvent) audit.Event {
+	return audit.Event{Seq: r.Seq, ID: r.ID, Time: r.Time, Type: audit.Type(r.Type), Actor: r.Actor, Subject: r.Subject,
+		ClientIP: r.ClientIP, RequestID: r.RequestID, Outcome: audit.Outcome(r.Outcome), Details: r.Details, PrevHash: r.PrevHash, Hash: r.Hash}
+}

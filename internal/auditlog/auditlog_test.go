@@ -1,0 +1,67 @@
+package auditlog_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/rampart-sec/rampart/audit"
+	"github.com/rampart-sec/rampart/internal/auditlog"
+	"github.com/rampart-sec/rampart/internal/store"
+	"github.com/rampart-sec/rampart/internal/store/storetest"
+	"github.com/rampart-sec/rampart/internal/testenv"
+)
+
+// Many concurrent Record calls (group-committed) form one intact chain, and
+// each returns only once its event is stored.
+func TestConcurrentRecordsFormOneChain(t *testing.T) {
+	testenv.Databases(t, func(t *testing.T, dbURL string) {
+		st := storetest.Open(t, dbURL)
+		l := auditlog.New(st, auditlog.Options{})
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for i := range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := l.Record(ctx, audit.Event{Type: audit.LoginFailure, Subject: fmt.Sprint("u", i), Outcome: audit.Failure}); err != nil {
+					t.Error(err)
+					return
+				}
+				// Durable before Record returns: the event is already queryable.
+				es, err := l.Events(ctx, store.AuditQuery{Subject: fmt.Sprint("u", i)})
+				if err != nil || len(es) != 1 {
+					t.Errorf("after Record: %d events, %v", len(es), err)
+				}
+			}()
+		}
+		wg.Wait()
+		res, err := l.Verify(ctx)
+		if err != nil || !res.Intact() || res.Events != 40 {
+			t.Fatalf("verify = %+v, %v", res, err)
+		}
+		if err := l.Close(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Record(ctx, audit.Event{Type: audit.LoginSuccess}); err == nil {
+			t.Fatal("Record after Close succeeded")
+		}
+	})
+}
+
+func TestRecordRefusesCredentialDetails(t *testing.T) {
+	st := storetest.Open(t, "sqlite://"+t.TempDir()+"/r.db")
+	l := auditlog.New(st, auditlog.Options{})
+	defer l.Close(context.Background())
+	for _, k := range []string{"password", "client_secret", "Authorization", "cookie", "private_key"} {
+		err := l.Record(context.Background(), audit.Event{Type: audit.AdminUserCreated, Details: map[string]string{k: "x"}})
+		if !errors.Is(err, auditlog.ErrSecretDetail) {
+			t.Errorf("detail %q: %v", k, err)
+		}
+	}
+	if err := l.Record(context.Background(), audit.Event{}); err == nil {
+		t.Error("an event without a type was recorded")
+	}
+}

@@ -1,0 +1,264 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rampart-sec/rampart/audit"
+	"github.com/rampart-sec/rampart/internal/app"
+	"github.com/rampart-sec/rampart/internal/store"
+)
+
+// newAuditVerifyCmd is `rampart audit verify`: check the hash chain.
+func newAuditVerifyCmd(s *streams) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "verify",
+		Short: "Check the audit trail's hash chain; name the first edited, deleted, inserted or reordered event",
+		Long: `Walks every stored audit event in sequence order and checks that each follows the
+one before it (no gap), links to its hash, and still hashes to its own stored hash; the
+chain must end at the head recorded with the last append.
+
+Exit status: 0 when the chain is intact; 1 when it is not (the first bad event is named)
+or when it could not be read.`,
+		Args: exactArgs(0),
+		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, _ []string) error {
+			res, err := a.Audit.Verify(ctx)
+			if err != nil {
+				return fmt.Errorf("audit verify: reading the chain: %w", err)
+			}
+			if asJSON {
+				if err := printJSON(s.out, res); err != nil {
+					return err
+				}
+			} else if res.Intact() {
+				fmt.Fprintf(s.out, "audit trail intact: %d event(s); head #%d %s\n", res.Events, res.Head.Seq, res.Head.Hash)
+			}
+			if !res.Intact() {
+				return exitf(1, "audit verify: first bad event: %s; the chain is intact up to #%d", res.First, res.Head.Seq)
+			}
+			return nil
+		}),
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+// newAuditTailCmd is `rampart audit tail`: the latest events, optionally followed.
+func newAuditTailCmd(s *streams) *cobra.Command {
+	var n int
+	var follow, asJSON bool
+	var every time.Duration
+	cmd := &cobra.Command{
+		Use:   "tail [-n N] [--follow]",
+		Short: "Show the latest audit events (and follow new ones)",
+		Args:  exactArgs(0),
+		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, _ []string) error {
+			if n < 1 || n > 10000 {
+				return usagef("-n %d: want 1 to 10000", n)
+			}
+			es, err := a.Audit.Events(ctx, store.AuditQuery{Newest: true, Limit: n})
+			if err != nil {
+				return err
+			}
+			slices.Reverse(es)
+			w := newEventWriter(s.out, asJSON)
+			if err := w.write(es); err != nil {
+				return err
+			}
+			if !follow {
+				return w.flush()
+			}
+			last := int64(0)
+			if len(es) > 0 {
+				last = es[len(es)-1].Seq
+			}
+			t := time.NewTicker(every)
+			defer t.Stop()
+			for {
+				if err := w.flush(); err != nil {
+					return err
+				}
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-t.C:
+				}
+				more, err := a.Audit.Events(ctx, store.AuditQuery{AfterSeq: last, Limit: 1000})
+				if err != nil {
+					return err
+				}
+				if len(more) > 0 {
+					last = more[len(more)-1].Seq
+					w.header = false // a table's header is printed once
+					if err := w.write(more); err != nil {
+						return err
+					}
+				}
+			}
+		}),
+	}
+	cmd.Flags().IntVarP(&n, "lines", "n", 20, "how many of the latest events to show")
+	cmd.Flags().BoolVarP(&follow, "follow", "f", false, "keep printing new events as they are recorded")
+	cmd.Flags().DurationVar(&every, "interval", time.Second, "how often --follow polls the database")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON lines")
+	return cmd
+}
+
+// newAuditSearchCmd is `rampart audit search`.
+func newAuditSearchCmd(s *streams) *cobra.Command {
+	var since, until, subject string
+	var types []string
+	var limit int
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "search [--since 1h] [--until T] [--type T]... [--subject S] [--json] [--limit N]",
+		Short: "Find audit events by time, type and subject",
+		Example: `  rampart audit search --since 1h --type login.failure --subject alice
+  rampart audit search --since 2025-03-01T00:00:00Z --until 2025-03-02T00:00:00Z --json`,
+		Args: exactArgs(0),
+		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, _ []string) error {
+			now := time.Now()
+			q := store.AuditQuery{Subject: subject, Limit: limit}
+			var err error
+			if q.Since, err = parseWhen(since, now); err != nil {
+				return usagef("--since: %v", err)
+			}
+			if q.Until, err = parseWhen(until, now); err != nil {
+				return usagef("--until: %v", err)
+			}
+			if limit < 1 || limit > 10000 {
+				return usagef("--limit %d: want 1 to 10000", limit)
+			}
+			known := audit.Types()
+			for _, t := range types {
+				for _, one := range strings.Split(t, ",") {
+					if !slices.Contains(known, audit.Type(one)) {
+						return usagef("--type %q: unknown event type (see docs/audit.md)", one)
+					}
+					q.Types = append(q.Types, one)
+				}
+			}
+			es, err := a.Audit.Events(ctx, q)
+			if err != nil {
+				return err
+			}
+			w := newEventWriter(s.out, asJSON)
+			if err := w.write(es); err != nil {
+				return err
+			}
+			return w.flush()
+		}),
+	}
+	cmd.Flags().StringVar(&since, "since", "", "events at or after: a duration back from now (90m, 1h, 7d) or an RFC 3339 time")
+	cmd.Flags().StringVar(&until, "until", "", "events before: a duration back from now or an RFC 3339 time")
+	cmd.Flags().StringSliceVar(&types, "type", nil, "event type, e.g. login.failure (repeatable)")
+	cmd.Flags().StringVar(&subject, "subject", "", "events about this subject (a user name, client id, key id …)")
+	cmd.Flags().IntVar(&limit, "limit", 100, "at most this many events, oldest first")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON lines")
+	return cmd
+}
+
+// parseWhen reads "" (unbounded), a duration back from now ("1h", "7d") or an RFC 3339 time.
+func parseWhen(v string, now time.Time) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if d, err := parseLifetime(v); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	return time.Time{}, fmt.Errorf("%q: want a duration like 1h or 7d, or an RFC 3339 time", v)
+}
+
+// eventWriter prints events as a table (header once) or as JSON lines.
+type eventWriter struct {
+	w      io.Writer
+	json   bool
+	header bool
+	rows   [][]string
+}
+
+func newEventWriter(w io.Writer, asJSON bool) *eventWriter {
+	return &eventWriter{w: w, json: asJSON, header: true}
+}
+
+func (ew *eventWriter) write(es []audit.Event) error {
+	for _, e := range es {
+		if ew.json {
+			b, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			if _, err := fmt.Fprintf(ew.w, "%s\n", b); err != nil {
+				return err
+			}
+			continue
+		}
+		ew.rows = append(ew.rows, []string{strconv.FormatInt(e.Seq, 10), e.Time.UTC().Format("2006-01-02T15:04:05.000Z"), string(e.Type),
+			string(e.Outcome), dash(e.Actor), dash(e.Subject), dash(e.ClientIP), detailsText(e.Details)})
+	}
+	return nil
+}
+
+// flush prints the table rows gathered so far.
+func (ew *eventWriter) flush() error {
+	if ew.json || (len(ew.rows) == 0 && !ew.header) {
+		return nil
+	}
+	if len(ew.rows) == 0 {
+		_, err := fmt.Fprintln(ew.w, "no audit events")
+		ew.header = false
+		return err
+	}
+	header := []string{"SEQ", "TIME", "TYPE", "OUTCOME", "ACTOR", "SUBJECT", "CLIENT IP", "DETAILS"}
+	tw := tabwriter.NewWriter(ew.w, 0, 4, 2, ' ', 0)
+	if ew.header {
+		fmt.Fprintln(tw, strings.Join(header, "\t"))
+	}
+	for _, r := range ew.rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	ew.rows, ew.header = nil, false
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// detailsText renders details as k=v pairs in key order.
+func detailsText(d map[string]string) string {
+	if len(d) == 0 {
+		return "-"
+	}
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		v := d[k]
+		if strings.ContainsAny(v, " \t") {
+			v = strconv.Quote(v)
+		}
+		parts = append(parts, k+"="+v)
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,44 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestAuditSinks(t *testing.T) {
+	t.Parallel()
+	good := `version: 1
+audit:
+  queue_size: 10
+  sinks:
+    - {type: file, path: /tmp/audit.jsonl}
+    - {type: syslog, address: "udp://127.0.0.1:514"}
+    - {type: webhook, url: "https://siem.example/in", headers: {X-Source: rampart}, secret_header: Authorization, secret_file: /run/s}
+`
+	c, err := Parse("good.yaml", []byte(good), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Audit.Sinks) != 3 || c.Audit.Sinks[1].Facility != "auth" || c.Audit.Sinks[2].Headers["X-Source"] != "rampart" || c.Audit.QueueSize != 10 {
+		t.Fatalf("audit = %+v", c.Audit)
+	}
+	bad := `version: 1
+audit:
+  queue_size: 0
+  sinks:
+    - {type: kafka}
+    - {type: file}
+    - {type: syslog, address: "http://x:1", facility: nope}
+    - {type: webhook, url: "http://siem.example/in", headers: {Authorization: x}, secret_header: X}
+`
+	_, err = Parse("bad.yaml", []byte(bad), nil)
+	if err == nil {
+		t.Fatal("bad audit config accepted")
+	}
+	for _, want := range []string{"audit.queue_size", "audit.sinks[0].type", "audit.sinks[1].path", "audit.sinks[2].address",
+		"audit.sinks[2].facility", "audit.sinks[3].url", "audit.sinks[3].headers", "audit.sinks[3].secret_file"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("errors do not name %s:\n%v", want, err)
+		}
+	}
+}
