@@ -2,43 +2,12 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/rampart-sec/rampart/internal/scan"
+	"github.com/rampart-sec/rampart/internal/scan/scantest"
 )
-
-// fiftyOps is an OpenAPI description of 50 GET operations (25 collections
-// and their items) behind a bearer token.
-func fiftyOps() []byte {
-	var b strings.Builder
-	b.WriteString("openapi: 3.0.3\ninfo: {title: fifty, version: '1'}\nsecurity: [{bearer: []}]\n")
-	b.WriteString("components: {securitySchemes: {bearer: {type: http, scheme: bearer}}}\npaths:\n")
-	for i := range 25 {
-		fmt.Fprintf(&b, "  /api/v2/res%02d:\n    get: {responses: {'200': {description: list}}}\n", i)
-		fmt.Fprintf(&b, "  /api/v2/res%02d/{id}:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]\n      responses: {'200': {description: one}}\n", i)
-	}
-	return []byte(b.String())
-}
-
-func fiftyOpsAPI() *httptest.Server {
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if !strings.HasPrefix(r.URL.Path, "/api/v2/res") {
-			w.WriteHeader(404)
-			return
-		}
-		if r.Header.Get("Authorization") != "Bearer good" {
-			w.WriteHeader(401)
-			return
-		}
-		_ = json.NewEncoder(w).Encode([]map[string]int{{"id": 1}, {"id": 2}})
-	}))
-}
 
 // BenchmarkScanFiftyOperations is a full passive scan of a 50-operation API
 // on loopback: with the default limits (50 requests/s, as a user runs it)
@@ -46,7 +15,7 @@ func fiftyOpsAPI() *httptest.Server {
 //
 //	go test ./bench/ -run '^$' -bench ScanFifty -benchtime 3x
 func BenchmarkScanFiftyOperations(b *testing.B) {
-	srv := fiftyOpsAPI()
+	srv := httptest.NewServer(scantest.FiftyOperationAPI())
 	defer srv.Close()
 	for _, tc := range []struct {
 		name string
@@ -55,7 +24,7 @@ func BenchmarkScanFiftyOperations(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			var reqs int
 			for b.Loop() {
-				r, err := scan.Run(context.Background(), scan.Options{Target: srv.URL, OpenAPI: fiftyOps(), Auth: "Bearer good", Rate: tc.rate})
+				r, err := scan.Run(context.Background(), scan.Options{Target: srv.URL, OpenAPI: scantest.FiftyOperationSpec(), Auth: "Bearer good", Rate: tc.rate})
 				if err != nil {
 					b.Fatal(err)
 				}

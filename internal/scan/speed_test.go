@@ -2,43 +2,12 @@ package scan
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/rampart-sec/rampart/internal/scan/scantest"
 )
-
-// fiftyOperationSpec is an OpenAPI description of 50 operations: 25
-// collections and their items.
-func fiftyOperationSpec() []byte {
-	var b strings.Builder
-	b.WriteString("openapi: 3.0.3\ninfo: {title: fifty, version: '1'}\nsecurity: [{bearer: []}]\n")
-	b.WriteString("components: {securitySchemes: {bearer: {type: http, scheme: bearer}}}\npaths:\n")
-	for i := range 25 {
-		fmt.Fprintf(&b, "  /api/v2/res%02d:\n    get: {responses: {'200': {description: list}}}\n", i)
-		fmt.Fprintf(&b, "  /api/v2/res%02d/{id}:\n    get:\n      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]\n      responses: {'200': {description: one}}\n", i)
-	}
-	return []byte(b.String())
-}
-
-// fiftyOperationAPI answers every operation of fiftyOperationSpec for the
-// token "Bearer good", with a rate limit on nothing.
-func fiftyOperationAPI() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		if !strings.HasPrefix(r.URL.Path, "/api/v2/res") {
-			writeJSONBody(w, 404, map[string]string{"message": "not found"})
-			return
-		}
-		if r.Header.Get("Authorization") != "Bearer good" {
-			writeJSONBody(w, 401, map[string]string{"message": "unauthorized"})
-			return
-		}
-		writeJSONBody(w, 200, []map[string]int{{"id": 1}, {"id": 2}})
-	})
-}
 
 // TestFiftyOperationScan: a full passive scan of a 50-operation API with
 // the default limits finishes well inside 30 s and counts requests per
@@ -49,10 +18,10 @@ func TestFiftyOperationScan(t *testing.T) {
 		t.Skip("runs a default-rate scan (seconds)")
 	}
 	t.Parallel()
-	srv := httptest.NewServer(fiftyOperationAPI())
+	srv := httptest.NewServer(scantest.FiftyOperationAPI())
 	defer srv.Close()
 	start := time.Now()
-	r, err := Run(context.Background(), Options{Target: srv.URL, OpenAPI: fiftyOperationSpec(), OpenAPISource: "fifty.yaml", Auth: "Bearer good"})
+	r, err := Run(context.Background(), Options{Target: srv.URL, OpenAPI: scantest.FiftyOperationSpec(), OpenAPISource: "fifty.yaml", Auth: "Bearer good"})
 	if err != nil {
 		t.Fatal(err)
 	}
