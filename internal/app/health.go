@@ -1,6 +1,8 @@
 package app
 
 import (
+	"github.com/rampart-sec/rampart/internal/oauth"
+
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -19,7 +21,7 @@ type health struct {
 	log      *slog.Logger
 }
 
-func (h *health) routes(mux *http.ServeMux) {
+func (h *health) routes(mux oauth.Mux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

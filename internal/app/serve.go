@@ -28,10 +28,34 @@ func (a *App) Handler(as *oauth.Server, gw http.Handler) http.Handler {
 
 func (a *App) handler(as *oauth.Server, gw http.Handler, h *health) http.Handler {
 	mux := http.NewServeMux()
-	as.Routes(mux)
+	own := ownEndpoints{mux}
+	as.Routes(own)
+	h.routes(own)
 	mux.Handle("/", gw)
-	h.routes(mux)
 	return a.observed(mux)
+}
+
+// ownEndpoints registers rampart's own endpoints (authorization server,
+// health) with the headers every response of theirs should carry unless the
+// handler sets its own (the sign-in pages do): the gateway's routes get
+// theirs from each route's policy instead.
+type ownEndpoints struct{ mux *http.ServeMux }
+
+func (o ownEndpoints) Handle(pattern string, h http.Handler) { o.mux.Handle(pattern, ownHeaders(h)) }
+
+func (o ownEndpoints) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	o.Handle(pattern, http.HandlerFunc(h))
+}
+
+func ownHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // clientIP decides each request's client IP once, at the entry point, from

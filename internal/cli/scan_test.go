@@ -135,7 +135,9 @@ func TestScanRampartItself(t *testing.T) {
 	}
 	for _, f := range rep.Findings {
 		t.Logf("%s %s at %s: %s", f.Severity, f.ID, f.Location, f.Detail)
-		if f.Severity >= scan.SeverityMedium {
+		// Not even a low one: rampart's own endpoints (token, JWKS, discovery,
+		// userinfo, health) carry the same headers as the routes it guards.
+		if f.Severity >= scan.SeverityLow {
 			t.Errorf("rampart itself: %s finding %s at %s: %s\n%s\n%s", f.Severity, f.ID, f.Location, f.Detail, f.Evidence.Request, f.Evidence.Response)
 		}
 	}

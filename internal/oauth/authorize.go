@@ -39,7 +39,7 @@ type authorizer struct {
 
 // authorizeRoutes registers the authorization endpoint, its forms and their
 // static assets.
-func (s *Server) authorizeRoutes(mux *http.ServeMux) {
+func (s *Server) authorizeRoutes(mux Mux) {
 	a := newAuthorizer(s)
 	mux.HandleFunc("GET /oauth2/authorize", a.handleAuthorize)
 	mux.HandleFunc("POST /oauth2/authorize", a.handleAuthorize)

@@ -214,7 +214,7 @@ func (s *Server) Run(ctx context.Context) {
 func (s *Server) Keys() *Keys { return s.keys }
 
 // Routes registers the server's endpoints on mux.
-func (s *Server) Routes(mux *http.ServeMux) {
+func (s *Server) Routes(mux Mux) {
 	mux.HandleFunc("POST /oauth2/token", s.handleToken)
 	mux.HandleFunc("POST /oauth2/introspect", s.handleIntrospect)
 	mux.HandleFunc("POST /oauth2/revoke", s.handleRevoke)
@@ -225,6 +225,13 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /userinfo", s.handleUserinfo)
 	mux.HandleFunc("POST /auth/login", s.handleLogin)
 	s.authorizeRoutes(mux)
+}
+
+// Mux is where Routes registers the endpoints: an *http.ServeMux, or a
+// wrapper that adds something to every endpoint.
+type Mux interface {
+	Handle(pattern string, handler http.Handler)
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
 }
 
 func trimSlash(s string) string { return strings.TrimRight(s, "/") }
