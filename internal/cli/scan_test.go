@@ -64,7 +64,8 @@ func startRampart(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Server.Listen = "127.0.0.1:0"
+	cfg.Server.Listen, cfg.Server.AdminListen = "127.0.0.1:0", ""
+	cfg.Logging.AccessLog = "off" // not into the test's output
 	cfg.Authenticators, cfg.Routes = config.DemoRoutes()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)

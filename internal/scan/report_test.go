@@ -1,6 +1,8 @@
 package scan
 
 import (
+	"github.com/rampart-sec/rampart/internal/sarif"
+
 	"bytes"
 	"encoding/json"
 	"flag"
@@ -143,7 +145,7 @@ func TestSARIFValidates(t *testing.T) {
 	if err := sch.Validate(inst); err != nil {
 		t.Fatalf("SARIF does not validate: %v", err)
 	}
-	var log sarifLog
+	var log sarif.Log
 	if err := json.Unmarshal(b.Bytes(), &log); err != nil {
 		t.Fatal(err)
 	}
@@ -153,8 +155,9 @@ func TestSARIFValidates(t *testing.T) {
 	}
 	rules := log.Runs[0].Tool.Driver.Rules
 	for _, x := range res {
-		if rules[x.RuleIndex].ID != x.RuleID {
-			t.Errorf("result %s points at rule %s", x.RuleID, rules[x.RuleIndex].ID)
+		if x.RuleIndex == nil || rules[*x.RuleIndex].ID != x.RuleID {
+			t.Errorf("result %s points at rule %v", x.RuleID, x.RuleIndex)
+			continue
 		}
 		if !strings.HasPrefix(x.Locations[0].PhysicalLocation.ArtifactLocation.URI, srv.URL) {
 			t.Errorf("result %s located at %s", x.RuleID, x.Locations[0].PhysicalLocation.ArtifactLocation.URI)

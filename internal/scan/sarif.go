@@ -9,75 +9,9 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+
+	"github.com/rampart-sec/rampart/internal/sarif"
 )
-
-// SARIF 2.1.0 (OASIS), the subset rampart writes. GitHub code scanning
-// reads level, security-severity, tags and partialFingerprints.
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool              sarifTool         `json:"tool"`
-	AutomationDetails map[string]string `json:"automationDetails,omitempty"`
-	Invocations       []sarifInvocation `json:"invocations"`
-	Results           []sarifResult     `json:"results"`
-	Properties        map[string]any    `json:"properties,omitempty"`
-}
-
-type sarifTool struct {
-	Driver sarifDriver `json:"driver"`
-}
-
-type sarifDriver struct {
-	Name           string      `json:"name"`
-	InformationURI string      `json:"informationUri"`
-	Version        string      `json:"version,omitempty"`
-	Rules          []sarifRule `json:"rules"`
-}
-
-type sarifText struct {
-	Text     string `json:"text"`
-	Markdown string `json:"markdown,omitempty"`
-}
-
-type sarifRule struct {
-	ID                   string         `json:"id"`
-	Name                 string         `json:"name"`
-	ShortDescription     sarifText      `json:"shortDescription"`
-	FullDescription      sarifText      `json:"fullDescription"`
-	Help                 sarifText      `json:"help"`
-	DefaultConfiguration map[string]any `json:"defaultConfiguration"`
-	Properties           map[string]any `json:"properties"`
-}
-
-type sarifInvocation struct {
-	ExecutionSuccessful bool   `json:"executionSuccessful"`
-	StartTimeUTC        string `json:"startTimeUtc"`
-}
-
-type sarifArtLoc struct {
-	URI       string `json:"uri"`
-	URIBaseID string `json:"uriBaseId,omitempty"`
-}
-
-type sarifLocation struct {
-	PhysicalLocation struct {
-		ArtifactLocation sarifArtLoc `json:"artifactLocation"`
-	} `json:"physicalLocation"`
-}
-
-type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
-	Properties          map[string]any    `json:"properties"`
-}
 
 func sarifLevel(s Severity) string {
 	switch s {
@@ -99,14 +33,14 @@ func securitySeverity(s Severity) string {
 func (r *Report) WriteSARIF(w io.Writer, version string) error {
 	rules := AllRules()
 	index := map[string]int{}
-	driver := sarifDriver{Name: "rampart-scan", InformationURI: "https://github.com/rampart-sec/rampart", Version: version}
+	driver := sarif.Driver{Name: "rampart-scan", InformationURI: "https://github.com/rampart-sec/rampart", Version: version}
 	for i, rule := range rules {
 		index[rule.ID] = i
-		driver.Rules = append(driver.Rules, sarifRule{
+		driver.Rules = append(driver.Rules, sarif.Rule{
 			ID: rule.ID, Name: ruleName(rule.ID),
-			ShortDescription:     sarifText{Text: rule.Title},
-			FullDescription:      sarifText{Text: rule.Title + " (" + rule.OWASP + ", " + rule.CWEID() + ")."},
-			Help:                 sarifText{Text: rule.Fix, Markdown: "**Fix.** " + rule.Fix},
+			ShortDescription:     sarif.Text{Text: rule.Title},
+			FullDescription:      &sarif.Text{Text: rule.Title + " (" + rule.OWASP + ", " + rule.CWEID() + ")."},
+			Help:                 &sarif.Text{Text: rule.Fix, Markdown: "**Fix.** " + rule.Fix},
 			DefaultConfiguration: map[string]any{"level": sarifLevel(rule.Severity)},
 			Properties: map[string]any{
 				"tags":              []string{"security", "dast", rule.OWASP, "external/cwe/cwe-" + fmt.Sprint(rule.CWE)},
@@ -115,21 +49,20 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 			},
 		})
 	}
-	run := sarifRun{
-		Tool:              sarifTool{Driver: driver},
+	run := sarif.Run{
+		Tool:              sarif.Tool{Driver: driver},
 		AutomationDetails: map[string]string{"id": "rampart-scan/" + r.Target + "/"},
-		Invocations:       []sarifInvocation{{ExecutionSuccessful: true, StartTimeUTC: r.StartedAt.Format("2006-01-02T15:04:05Z")}},
-		Results:           []sarifResult{},
+		Invocations:       []sarif.Invocation{{ExecutionSuccessful: true, StartTimeUTC: r.StartedAt.Format("2006-01-02T15:04:05Z")}},
+		Results:           []sarif.Result{},
 		Properties:        map[string]any{"requests": r.Requests, "notes": r.Notes},
 	}
 	for _, f := range r.Findings {
-		var loc sarifLocation
-		loc.PhysicalLocation.ArtifactLocation = sarifArtLoc{URI: findingURL(r.Target, f.Location)}
 		sum := sha256.Sum256([]byte(f.ID + "\x00" + f.Location))
-		run.Results = append(run.Results, sarifResult{
-			RuleID: f.ID, RuleIndex: index[f.ID], Level: sarifLevel(f.Severity),
-			Message:             sarifText{Text: f.Title + " at " + f.Location + ": " + f.Detail},
-			Locations:           []sarifLocation{loc},
+		ruleIndex := index[f.ID]
+		run.Results = append(run.Results, sarif.Result{
+			RuleID: f.ID, RuleIndex: &ruleIndex, Level: sarifLevel(f.Severity),
+			Message:             sarif.Text{Text: f.Title + " at " + f.Location + ": " + f.Detail},
+			Locations:           []sarif.Location{sarif.At(findingURL(r.Target, f.Location), 0)},
 			PartialFingerprints: map[string]string{"rampartFinding/v1": hex.EncodeToString(sum[:16])},
 			Properties: map[string]any{
 				"severity": f.Severity.String(), "owasp": f.OWASP, "cwe": f.CWEID(),
@@ -139,7 +72,7 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+	return enc.Encode(sarif.NewLog(run))
 }
 
 // ruleName turns "authn-jwt-alg-none" into "AuthnJwtAlgNone" (SARIF's
