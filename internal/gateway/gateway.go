@@ -91,7 +91,7 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 			}
 			tr := NewTransport(r.UpstreamTimeout)
 			tr.TLSClientConfig = tc
-			var rt http.RoundTripper = tr
+			var rt http.RoundTripper = newDirectTransport(tr, r.UpstreamTimeout)
 			if opts.WrapTransport != nil {
 				rt = opts.WrapTransport(rt)
 			}

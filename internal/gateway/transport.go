@@ -1,0 +1,248 @@
+package gateway
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// directTransport sends bodiless GET, HEAD and OPTIONS requests to a plain
+// HTTP upstream on the caller's goroutine, with net/http's own encoder and
+// parser (Request.Write, ReadResponse) over pooled keep-alive connections.
+// http.Transport hands every request to per-connection reader and writer
+// goroutines; skipping those hand-offs measured +25% guarded throughput on
+// 2 cores. Everything else — bodies, other methods, https, upgrades — goes
+// to fallback, so the only requests this transport ever resends (once, on a
+// new connection, when a pooled one turns out closed before any answer) are
+// the ones http.Transport would resend too.
+type directTransport struct {
+	dialer        *net.Dialer
+	headerTimeout time.Duration // 0: none
+	idleTimeout   time.Duration
+	maxIdle       int // per host
+	fallback      http.RoundTripper
+
+	mu      sync.Mutex
+	idle    map[string][]*upstreamConn // by host:port
+	reaping bool
+}
+
+func newDirectTransport(fallback *http.Transport, headerTimeout time.Duration) *directTransport {
+	return &directTransport{
+		dialer:        &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
+		headerTimeout: headerTimeout,
+		idleTimeout:   fallback.IdleConnTimeout,
+		maxIdle:       fallback.MaxIdleConnsPerHost,
+		fallback:      fallback,
+	}
+}
+
+type upstreamConn struct {
+	host   string
+	conn   net.Conn
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	idleAt time.Time
+}
+
+// errStale marks a pooled connection the upstream had closed: nothing was
+// answered, so the request may go again on a new connection.
+var errStale = errors.New("pooled upstream connection was closed")
+
+// RoundTrip implements http.RoundTripper.
+func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !t.handles(req) {
+		return t.fallback.RoundTrip(req)
+	}
+	for attempt := 0; ; attempt++ {
+		pc, reused, err := t.conn(req.Context(), req.URL.Host)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := t.send(pc, req)
+		if err == nil {
+			return resp, nil
+		}
+		pc.conn.Close()
+		if reused && attempt == 0 && errors.Is(err, errStale) {
+			continue
+		}
+		return nil, err
+	}
+}
+
+// handles reports whether req is one this transport sends itself.
+func (t *directTransport) handles(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+	default:
+		return false
+	}
+	return req.URL.Scheme == "http" && (req.Body == nil || req.Body == http.NoBody) &&
+		req.ContentLength == 0 && req.Header.Get("Upgrade") == "" && len(req.Trailer) == 0
+}
+
+func (t *directTransport) send(pc *upstreamConn, req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// A cancelled request (client gone, deadline) unblocks any read or write.
+	stop := context.AfterFunc(ctx, func() { pc.conn.SetDeadline(time.Unix(1, 0)) })
+	if t.headerTimeout > 0 {
+		pc.conn.SetDeadline(time.Now().Add(t.headerTimeout))
+	}
+	fail := func(err error, answered bool) (*http.Response, error) {
+		stop()
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, ctxErr
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, fmt.Errorf("waiting for the upstream's response headers: %w", context.DeadlineExceeded)
+		}
+		if !answered {
+			return nil, fmt.Errorf("%w: %v", errStale, err)
+		}
+		return nil, err
+	}
+	if err := req.Write(pc.bw); err != nil {
+		return fail(err, false)
+	}
+	if err := pc.bw.Flush(); err != nil {
+		return fail(err, false)
+	}
+	if _, err := pc.br.Peek(1); err != nil {
+		return fail(err, false) // closed before a single byte of answer
+	}
+	var resp *http.Response
+	for {
+		var err error
+		if resp, err = http.ReadResponse(pc.br, req); err != nil {
+			return fail(err, true)
+		}
+		// Interim answers (100 Continue, 103 Early Hints) are not the response.
+		if resp.StatusCode >= 200 || resp.StatusCode < 100 {
+			break
+		}
+	}
+	pc.conn.SetDeadline(time.Time{})
+	resp.Body = &upstreamBody{rc: resp.Body, pc: pc, t: t, stop: stop, reuse: !resp.Close && !req.Close}
+	return resp, nil
+}
+
+// conn returns a pooled connection to host, or dials one.
+func (t *directTransport) conn(ctx context.Context, host string) (*upstreamConn, bool, error) {
+	now := time.Now()
+	t.mu.Lock()
+	for list := t.idle[host]; len(list) > 0; list = t.idle[host] {
+		pc := list[len(list)-1]
+		t.idle[host] = list[:len(list)-1]
+		if now.Sub(pc.idleAt) > t.idleTimeout {
+			pc.conn.Close()
+			continue
+		}
+		t.mu.Unlock()
+		return pc, true, nil
+	}
+	t.mu.Unlock()
+	addr := host
+	if _, _, err := net.SplitHostPort(host); err != nil {
+		addr = net.JoinHostPort(host, "80")
+	}
+	c, err := t.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, false, err
+	}
+	return &upstreamConn{host: host, conn: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 4<<10)}, false, nil
+}
+
+// put pools a connection whose response was read to the end.
+func (t *directTransport) put(pc *upstreamConn) {
+	pc.idleAt = time.Now()
+	t.mu.Lock()
+	if t.idle == nil {
+		t.idle = map[string][]*upstreamConn{}
+	}
+	if len(t.idle[pc.host]) >= t.maxIdle {
+		t.mu.Unlock()
+		pc.conn.Close()
+		return
+	}
+	t.idle[pc.host] = append(t.idle[pc.host], pc)
+	if !t.reaping {
+		t.reaping = true
+		go t.reap()
+	}
+	t.mu.Unlock()
+}
+
+// reap closes connections idle longer than idleTimeout, and stops when the
+// pool is empty (a transport a reload replaced drains and goes quiet).
+func (t *directTransport) reap() {
+	for {
+		time.Sleep(t.idleTimeout / 2)
+		now := time.Now()
+		t.mu.Lock()
+		n := 0
+		for host, list := range t.idle {
+			kept := list[:0]
+			for _, pc := range list {
+				if now.Sub(pc.idleAt) > t.idleTimeout {
+					pc.conn.Close()
+				} else {
+					kept = append(kept, pc)
+				}
+			}
+			t.idle[host] = kept
+			n += len(kept)
+		}
+		if n == 0 {
+			t.reaping = false
+			t.mu.Unlock()
+			return
+		}
+		t.mu.Unlock()
+	}
+}
+
+// upstreamBody pools its connection once the body was read to the end, and
+// closes it when the body is abandoned early.
+type upstreamBody struct {
+	rc    io.ReadCloser
+	pc    *upstreamConn
+	t     *directTransport
+	stop  func() bool
+	reuse bool
+	done  bool
+}
+
+func (b *upstreamBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	if err == io.EOF && !b.done {
+		b.done = true
+		// stop reports false when the request was cancelled meanwhile: the
+		// connection's deadline is then in the past and it is unusable.
+		if b.stop() && b.reuse && b.pc.br.Buffered() == 0 {
+			b.t.put(b.pc)
+		} else {
+			b.pc.conn.Close()
+		}
+	}
+	return n, err
+}
+
+func (b *upstreamBody) Close() error {
+	if !b.done {
+		b.done = true
+		b.stop()
+		b.pc.conn.Close()
+	}
+	return nil
+}
