@@ -1,6 +1,8 @@
 module github.com/rampart-sec/rampart
 
-go 1.26.10
+go 1.26.8
+
+toolchain go1.26.10
 
 require (
 	cel.dev/cel-go v0.33.2

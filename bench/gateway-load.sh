@@ -9,7 +9,7 @@
 #   bench/gateway-load.sh [seconds-per-case] [connections] [rounds]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.26.10}"   # go.mod needs 1.26.10 (see README)
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.26.10}"   # build with 1.26.10 (see README)
 secs=${1:-5}
 conns=${2:-32}
 rounds=${3:-2}

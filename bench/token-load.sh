@@ -5,7 +5,7 @@
 # Needs wrk (apt-get install -y wrk). Client, server and load share this machine's cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.26.10}"   # go.mod needs 1.26.10 (see README)
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.26.10}"   # build with 1.26.10 (see README)
 secs=${1:-10}
 conns=${2:-32}
 command -v wrk >/dev/null || { echo "wrk is not installed: apt-get install -y wrk" >&2; exit 2; }

@@ -13,7 +13,7 @@
 #   RAMPART_AUDIT_REACHABILITY=1  also run govulncheck's call-graph analysis
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.26.10}"   # go.mod needs 1.26.10 (see README)
+export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.26.10}"   # build with 1.26.10 (see README)
 root=$PWD
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

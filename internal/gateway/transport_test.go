@@ -124,7 +124,7 @@ func TestDirectTransportConnectionLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	io.ReadFull(resp.Body, make([]byte, 10))
-	resp.Body.Close() // abandoned: conn 1 closed
+	resp.Body.Close()            // abandoned: conn 1 closed
 	get(t, tr, srv.URL+"/close") // conn 2, closed after
 	get(t, tr, srv.URL+"/a")     // conn 3
 	if n := conns.Load(); n != 3 {
