@@ -237,3 +237,19 @@ func TestFromWithoutMiddleware(t *testing.T) {
 		t.Error("FromContext reported a value that was never stored")
 	}
 }
+
+func TestSubscriber(t *testing.T) {
+	for in, want := range map[string]string{
+		"203.0.113.9":          "203.0.113.9",
+		"::ffff:203.0.113.9":   "203.0.113.9",
+		"2001:db8:1:2:aaaa::1": "2001:db8:1:2::/64",
+		"2001:db8:1:2:ffff::9": "2001:db8:1:2::/64",
+	} {
+		if got := Subscriber(netip.MustParseAddr(in)); got != want {
+			t.Errorf("Subscriber(%s) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Subscriber(netip.Addr{}); got != "" {
+		t.Errorf("Subscriber(invalid) = %q", got)
+	}
+}

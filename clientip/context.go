@@ -44,3 +44,20 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 		next.ServeHTTP(w, req.WithContext(NewContext(req.Context(), r.IP(req))))
 	})
 }
+
+// Subscriber is the block of addresses one client is counted as: the
+// address itself for IPv4, its /64 for IPv6 (one subscriber commonly holds a
+// whole /64 and could otherwise rotate through 2^64 addresses). It returns
+// "" for an invalid address. Rate limits, login lockouts and the
+// brute-force detector all count clients this way.
+func Subscriber(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}

@@ -113,17 +113,7 @@ func NewDetector(cfg DetectorConfig, opts ...DetectorOption) *Detector {
 }
 
 // ipKey is the address, or its /64 for IPv6.
-func ipKey(a netip.Addr) string {
-	if !a.IsValid() {
-		return ""
-	}
-	a = a.Unmap()
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return p.String()
-	}
-	return a.String()
-}
+func ipKey(a netip.Addr) string { return clientip.Subscriber(a) }
 
 // Failure records one failed authentication from ip against account (""
 // when the credential names none, such as an invalid API key) and reports

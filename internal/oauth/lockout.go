@@ -56,11 +56,7 @@ func (l *lockout) ipKey(ctx context.Context) string {
 	if !ok || !a.IsValid() || l.ip.MaxFailures == 0 {
 		return ""
 	}
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return "ip:" + p.String()
-	}
-	return "ip:" + a.String()
+	return "ip:" + clientip.Subscriber(a)
 }
 
 // lockedFor returns how long key stays locked (0: not locked).
