@@ -3,7 +3,9 @@ package ratelimit
 import (
 	"context"
 	_ "embed"
+	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"time"
 
@@ -90,27 +92,42 @@ func NewRedis(client redis.Scripter, opts ...RedisOption) *Redis {
 }
 
 // NewRedisClient returns a client for a redis:// or rediss:// URL with
-// settings for rate limiting, where a late answer is worth less than none:
-// no retries (of commands or of dials), 200 ms to dial, 100 ms to read or write, 100 ms to wait for a
-// pooled connection, and context deadlines honoured. Timeouts given as URL
-// parameters (dial_timeout, read_timeout, write_timeout, pool_timeout,
-// max_retries) take precedence.
+// settings for rate limiting, where a late answer is worth less than none
+// (RedisOptions with DefaultRedisTimeout).
 func NewRedisClient(url string) (*redis.Client, error) {
+	opt, err := RedisOptions(url, DefaultRedisTimeout)
+	if err != nil {
+		return nil, err
+	}
+	return redis.NewClient(opt), nil
+}
+
+// RedisOptions parses a redis:// or rediss:// URL into client options that
+// never let a caller wait long on a dead or frozen Redis: no retries (of
+// commands or of dials), timeout to read, write or wait for a pooled
+// connection, twice that (at least 200 ms) to dial, context deadlines
+// honoured, and a pool large enough (64, or 10 per CPU) that a burst of
+// concurrent decisions does not queue for a connection and time out waiting
+// — which would look like Redis being down. Values given as URL parameters
+// (dial_timeout, read_timeout, write_timeout, pool_timeout, max_retries,
+// pool_size) take precedence. The error never repeats the URL, which may
+// hold a password.
+func RedisOptions(url string, timeout time.Duration) (*redis.Options, error) {
 	opt, err := redis.ParseURL(url)
 	if err != nil {
-		return nil, fmt.Errorf("ratelimit: redis URL: %w", err)
+		return nil, errors.New("ratelimit: not a valid redis:// or rediss:// URL")
 	}
 	if opt.DialTimeout == 0 {
-		opt.DialTimeout = 200 * time.Millisecond
+		opt.DialTimeout = max(2*timeout, 200*time.Millisecond)
 	}
 	if opt.ReadTimeout == 0 {
-		opt.ReadTimeout = 100 * time.Millisecond
+		opt.ReadTimeout = timeout
 	}
 	if opt.WriteTimeout == 0 {
-		opt.WriteTimeout = 100 * time.Millisecond
+		opt.WriteTimeout = timeout
 	}
 	if opt.PoolTimeout == 0 {
-		opt.PoolTimeout = 100 * time.Millisecond
+		opt.PoolTimeout = timeout
 	}
 	if opt.MaxRetries == 0 {
 		opt.MaxRetries = -1
@@ -118,8 +135,11 @@ func NewRedisClient(url string) (*redis.Client, error) {
 	if opt.DialerRetries == 0 {
 		opt.DialerRetries = 1
 	}
+	if opt.PoolSize == 0 {
+		opt.PoolSize = max(64, 10*runtime.GOMAXPROCS(0))
+	}
 	opt.ContextTimeoutEnabled = true
-	return redis.NewClient(opt), nil
+	return opt, nil
 }
 
 // Allow implements Backend.

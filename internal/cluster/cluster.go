@@ -14,10 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rampart-sec/rampart/ratelimit"
 )
 
 // Event is one announcement.
@@ -38,21 +39,9 @@ type Revocation struct {
 // Dial connects to the Redis at url with every command bounded by timeout.
 // It does not fail when Redis is down: commands fail until it is back.
 func Dial(url string, timeout time.Duration) (*redis.Client, error) {
-	opt, err := redis.ParseURL(url)
+	opt, err := ratelimit.RedisOptions(url, timeout)
 	if err != nil {
-		// The URL may hold a password: never repeat it.
 		return nil, errors.New("storage.redis_url: not a valid redis:// or rediss:// URL")
-	}
-	opt.DialTimeout = max(timeout*2, 200*time.Millisecond)
-	opt.ReadTimeout, opt.WriteTimeout = timeout, timeout
-	opt.PoolTimeout = timeout
-	opt.ContextTimeoutEnabled = true
-	opt.MaxRetries = -1   // a retry would double the wait on a dead Redis
-	opt.DialerRetries = 1 // likewise for connecting
-	if opt.PoolSize == 0 {
-		// Enough connections that a burst of concurrent decisions does not
-		// queue for one and time out waiting (which would count as Redis down).
-		opt.PoolSize = max(64, 10*runtime.GOMAXPROCS(0))
 	}
 	return redis.NewClient(opt), nil
 }
