@@ -225,7 +225,10 @@ func routeLimits(r config.Route) (before, after []ratelimit.Policy, err error) {
 		}
 	}
 	for _, ps := range [][]ratelimit.Policy{before, after} {
-		if err := ratelimit.ValidatePolicies(ps); err != nil && len(ps) > 0 {
+		if len(ps) == 0 {
+			continue
+		}
+		if err := ratelimit.ValidatePolicies(ps); err != nil {
 			return nil, nil, err
 		}
 	}
