@@ -65,6 +65,10 @@ type App struct {
 	limiters        gateway.Limiter
 	limiterFallback *ratelimit.Fallback // nil without Redis
 
+	// limitedEvents lets one ratelimit.limited audit event per client, route
+	// and policy through each minute (see recordLimited).
+	limitedEvents *ratelimit.Memory
+
 	obsOnce sync.Once
 	obs     *observability
 }
@@ -148,6 +152,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger, st *store.S
 		Identity: identity.New(st, hasher, ring, identity.WithLogger(log)),
 		Clients:  oauth.NewClients(st, ring, rand.Reader),
 	}
+	a.limitedEvents = ratelimit.NewMemory(ratelimit.DefaultMaxKeys)
 	if a.Audit, err = a.openAudit(); err != nil {
 		return nil, err
 	}

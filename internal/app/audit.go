@@ -143,7 +143,16 @@ func auditReason(reason string) string {
 }
 
 // recordLimited records a request refused by a rate limit.
+//
+// Only the first refusal per client IP, route and policy in a minute is
+// recorded: a refused request must stay cheap, or a flood that is being
+// refused would cost a database write per request. The access log and
+// rampart_ratelimit_decisions_total still count every one.
 func (a *App) recordLimited(r *http.Request, d ratelimit.Decision) {
+	key := d.Policy + "|" + r.URL.Path + "|" + clientip.Subscriber(clientip.From(r))
+	if res, err := ratelimit.AllowKey(r.Context(), a.limitedEvents, key, ratelimit.Limit{Rate: 1, Period: time.Minute, Burst: 1}); err != nil || !res.Allowed {
+		return
+	}
 	e := requestEvent(r, audit.RateLimited)
 	e.Details["policy"] = d.Policy
 	if err := a.Audit.Record(r.Context(), e); err != nil {

@@ -96,6 +96,20 @@ routes:
 			t.Fatal("the API key is in the audit trail")
 		}
 	}
+	// A flood that keeps being refused is recorded once a minute, not once
+	// per request: refusing it must not cost a database write each time.
+	for i := range 50 {
+		if code := do("/limited"); code != 429 {
+			t.Fatalf("flood request %d = %d", i, code)
+		}
+	}
+	limited, err := a.Audit.Events(ctx, store.AuditQuery{Types: []string{string(audit.RateLimited)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(limited) != 1 {
+		t.Fatalf("%d ratelimit.limited events after 51 refusals in a minute, want 1", len(limited))
+	}
 }
 
 func mapValues(m map[string]string) []string {
