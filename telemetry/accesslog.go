@@ -126,24 +126,12 @@ func writeAccessLine(ctx context.Context, log *slog.Logger, r *http.Request, res
 	if traceID, spanID := traceIDs(ctx, r); traceID != "" {
 		attrs = append(attrs, slog.String("trace.id", traceID), slog.String("span.id", spanID))
 	}
-	if rec.UserName != "" {
-		attrs = append(attrs, slog.String("user.name", rec.UserName))
-	}
-	if rec.UserID != "" {
-		attrs = append(attrs, slog.String("user.id", rec.UserID))
-	}
-	if rec.ClientID != "" {
-		attrs = append(attrs, slog.String("rampart.client_id", rec.ClientID))
-	}
-	if rec.AuthMethod != "" {
-		attrs = append(attrs, slog.String("rampart.auth.method", rec.AuthMethod))
-	}
-	if rec.AuthOutcome != "" {
-		attrs = append(attrs, slog.String("rampart.auth.outcome", rec.AuthOutcome))
-	}
-	if rec.Decision != "" {
-		attrs = append(attrs, slog.String("rampart.authz.decision", rec.Decision))
-	}
+	attrs = appendStr(attrs, "user.name", rec.UserName)
+	attrs = appendStr(attrs, "user.id", rec.UserID)
+	attrs = appendStr(attrs, "rampart.client_id", rec.ClientID)
+	attrs = appendStr(attrs, "rampart.auth.method", rec.AuthMethod)
+	attrs = appendStr(attrs, "rampart.auth.outcome", rec.AuthOutcome)
+	attrs = appendStr(attrs, "rampart.authz.decision", rec.Decision)
 	if rec.RateLimit != "" {
 		attrs = append(attrs, slog.String("rampart.ratelimit.outcome", rec.RateLimit))
 		if rec.RateLimitPolicy != "" {
@@ -250,4 +238,12 @@ func ECSReplaceAttr(groups []string, a slog.Attr) slog.Attr {
 		a.Key = "message"
 	}
 	return a
+}
+
+// appendStr appends the attribute unless v is empty.
+func appendStr(attrs []slog.Attr, key, v string) []slog.Attr {
+	if v == "" {
+		return attrs
+	}
+	return append(attrs, slog.String(key, v))
 }
