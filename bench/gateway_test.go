@@ -73,7 +73,7 @@ func gatewayServersWith(b *testing.B, observed bool) (direct, gw string) {
 			b.Fatal(err)
 		}
 		ipr, _ := clientip.New(nil, clientip.XForwardedFor)
-		h = ipr.Middleware(telemetry.Middleware(telemetry.MiddlewareOptions{AccessLog: telemetry.NewAccessLogger(buf), Metrics: m},
+		h = ipr.Middleware(telemetry.Middleware(telemetry.MiddlewareOptions{AccessLog: telemetry.NewAccessLog(buf), Metrics: m},
 			func(r *http.Request) string { return clientip.From(r).String() })(g))
 	}
 	front := httptest.NewServer(h)

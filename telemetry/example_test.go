@@ -26,7 +26,7 @@ func Example() {
 		telemetry.RecordFrom(r.Context()).SetRoute("orders")
 		fmt.Fprint(w, "ok")
 	})
-	h := telemetry.Middleware(telemetry.MiddlewareOptions{AccessLog: telemetry.NewAccessLogger(&lines), Metrics: metrics},
+	h := telemetry.Middleware(telemetry.MiddlewareOptions{AccessLog: telemetry.NewAccessLog(&lines), Metrics: metrics},
 		func(r *http.Request) string { return "192.0.2.1" })(api)
 
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/orders?access_token=abc&page=2", nil))

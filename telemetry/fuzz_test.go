@@ -1,6 +1,7 @@
 package telemetry
 
 import (
+	"encoding/json"
 	"net/url"
 	"strings"
 	"testing"
@@ -49,6 +50,35 @@ func FuzzScrub(f *testing.F) {
 		const cred = "Zq9xK2mWv7Lp4Rt8Ny3Bc6Hd1Fg5Js0A"
 		if got := Scrub(s + " Authorization: Bearer " + cred); strings.Contains(got, cred) {
 			t.Fatalf("credential kept after %q: %q", s, got)
+		}
+	})
+}
+
+// FuzzAppendJSONString checks the access log's string encoder against
+// encoding/json: the output always parses, and to the same text json.Marshal
+// keeps (invalid UTF-8 replaced by U+FFFD).
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", `q"uote\back`, "ctl\x00\x01\x1f\x7f", "new\nline\r\t", "bad\xffutf8\xc3", "sep\u2028\u2029", "héllo ✓ 😀", "</script>&"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out := appendJSONString([]byte("x"), s)[1:]
+		var got string
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Fatalf("appendJSONString(%q) = %s: not JSON: %v", s, out, err)
+		}
+		ref, _ := json.Marshal(s)
+		var want string
+		if err := json.Unmarshal(ref, &want); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Fatalf("appendJSONString(%q) decodes to %q, json.Marshal's to %q", s, got, want)
+		}
+		for _, c := range out {
+			if c < 0x20 {
+				t.Fatalf("appendJSONString(%q) = %q keeps a raw control byte", s, out)
+			}
 		}
 	})
 }

@@ -30,7 +30,7 @@ import (
 type observability struct {
 	registry  *prometheus.Registry
 	metrics   *telemetry.Metrics
-	accessLog *slog.Logger // nil: logging.access_log is off
+	accessLog *telemetry.AccessLog // nil: logging.access_log is off
 	flushLog  func() error // writes the buffered access-log lines (nil when off)
 	closeLog  func()       // flushes and closes the access log (nil when off)
 	detector  *telemetry.Detector
@@ -78,7 +78,7 @@ const (
 
 // openAccessLog returns the access logger logging.access_log asks for (nil
 // when off), writing through a BufferedWriter, with its flush and close.
-func (a *App) openAccessLog(c config.Logging) (*slog.Logger, func() error, func()) {
+func (a *App) openAccessLog(c config.Logging) (*telemetry.AccessLog, func() error, func()) {
 	var w io.Writer
 	var file io.Closer
 	switch c.AccessLog {
@@ -96,7 +96,7 @@ func (a *App) openAccessLog(c config.Logging) (*slog.Logger, func() error, func(
 		}
 	}
 	buf := telemetry.NewBufferedWriter(w, accessLogBuffer, accessLogFlush)
-	return telemetry.NewAccessLogger(buf), buf.Flush, func() {
+	return telemetry.NewAccessLog(buf), buf.Flush, func() {
 		_ = buf.Close()
 		if file != nil {
 			_ = file.Close()
