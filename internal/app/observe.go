@@ -31,8 +31,8 @@ type observability struct {
 	registry  *prometheus.Registry
 	metrics   *telemetry.Metrics
 	accessLog *telemetry.AccessLog // nil: logging.access_log is off
-	flushLog  func() error // writes the buffered access-log lines (nil when off)
-	closeLog  func()       // flushes and closes the access log (nil when off)
+	flushLog  func() error         // writes the buffered access-log lines (nil when off)
+	closeLog  func()               // flushes and closes the access log (nil when off)
 	detector  *telemetry.Detector
 	certs     certWatch
 }
