@@ -25,13 +25,22 @@ func (t *recordingTransport) RoundTrip(req *http.Request) (*http.Response, error
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
-	rec.UpstreamDuration = time.Since(start)
-	if err != nil {
-		rec.UpstreamError = UpstreamErrorKind(err)
-		return resp, err
+	rec.RecordUpstream(time.Since(start), resp, err)
+	return resp, err
+}
+
+// RecordUpstream records one upstream exchange that took d: the status of
+// resp, or the kind of err. It is safe on a nil Record.
+func (r *Record) RecordUpstream(d time.Duration, resp *http.Response, err error) {
+	if r == nil {
+		return
 	}
-	rec.UpstreamStatus = resp.StatusCode
-	return resp, nil
+	r.UpstreamDuration = d
+	if err != nil {
+		r.UpstreamError = UpstreamErrorKind(err)
+		return
+	}
+	r.UpstreamStatus = resp.StatusCode
 }
 
 // CloseIdleConnections closes the idle connections of the transport beneath.

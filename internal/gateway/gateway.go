@@ -91,16 +91,19 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 			}
 			tr := NewTransport(r.UpstreamTimeout)
 			tr.TLSClientConfig = tc
-			var rt http.RoundTripper = newDirectTransport(tr, r.UpstreamTimeout)
+			direct := newDirectTransport(tr, r.UpstreamTimeout)
+			var rt http.RoundTripper = direct
 			if opts.WrapTransport != nil {
-				rt = opts.WrapTransport(rt)
+				if rt = opts.WrapTransport(rt); rt != http.RoundTripper(direct) {
+					direct = nil // traced requests all go through the wrapped transport
+				}
 			}
 			ih := r.IdentityHeaders
 			var drop []string
 			if len(r.RateLimits) > 0 {
 				drop = []string{"RateLimit", "RateLimit-Policy"}
 			}
-			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout, Transport: telemetry.Transport(rt), DropResponseHeaders: drop}, IdentityHeaders{Subject: ih.Subject, Username: ih.Username,
+			h = NewProxy(Upstream{URL: up, Timeout: r.UpstreamTimeout, Transport: telemetry.Transport(rt), DropResponseHeaders: drop, direct: direct}, IdentityHeaders{Subject: ih.Subject, Username: ih.Username,
 				Roles: ih.Roles, Scopes: ih.Scopes, ClientID: ih.ClientID, Method: ih.Method}, opts.Log)
 		default:
 			return nil, fmt.Errorf("routes[%d] (%s): unknown handler %q", i, r.Name, r.Handler)

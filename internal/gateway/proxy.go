@@ -63,6 +63,10 @@ type Upstream struct {
 	// DropResponseHeaders are removed from the upstream's responses (the
 	// gateway drops the upstream's RateLimit headers on limited routes).
 	DropResponseHeaders []string
+	// direct, when set, sends the requests it can (bodiless GET, HEAD and
+	// OPTIONS to a plain-HTTP upstream) without httputil.ReverseProxy: see
+	// proxy.serveDirect. Transport still sends all others.
+	direct *directTransport
 }
 
 // NewTransport returns a keep-alive transport sized for a gateway: many idle
@@ -109,9 +113,24 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 	}
 	hdrs = hdrs.withDefaults()
 	target := up.URL
+	fail := func(w http.ResponseWriter, r *http.Request, err error) {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			problem.Write(w, http.StatusRequestEntityTooLarge, "Content Too Large", "The request body is too large.")
+			return
+		}
+		status, title := http.StatusBadGateway, "Bad Gateway"
+		if isTimeout(err) {
+			status, title = http.StatusGatewayTimeout, "Gateway Timeout"
+		}
+		id := w.Header().Get(RequestIDHeader)
+		log.WarnContext(r.Context(), "upstream request failed", "request.id", id, "upstream", target.Host, "status", status, "error", err)
+		problem.Write(w, status, title, "The upstream service did not answer; request id "+id+".")
+	}
+	bufs := newBufferPool()
 	rp := &httputil.ReverseProxy{
 		Transport:  tr,
-		BufferPool: newBufferPool(),
+		BufferPool: bufs,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			out := pr.Out.Header
@@ -154,22 +173,14 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 			}
 			return nil
 		},
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			var tooLarge *http.MaxBytesError
-			if errors.As(err, &tooLarge) {
-				problem.Write(w, http.StatusRequestEntityTooLarge, "Content Too Large", "The request body is too large.")
-				return
-			}
-			status, title := http.StatusBadGateway, "Bad Gateway"
-			if isTimeout(err) {
-				status, title = http.StatusGatewayTimeout, "Gateway Timeout"
-			}
-			id := w.Header().Get(RequestIDHeader)
-			log.WarnContext(r.Context(), "upstream request failed", "request.id", id, "upstream", target.Host, "status", status, "error", err)
-			problem.Write(w, status, title, "The upstream service did not answer; request id "+id+".")
-		},
+		ErrorHandler: fail,
 	}
-	return rp
+	p := &proxy{rp: rp, target: target, hdrs: hdrs, drop: up.DropResponseHeaders, fail: fail, bufs: bufs}
+	if up.direct != nil && target.Scheme == "http" && isASCII(target.Host) {
+		p.direct = up.direct
+		p.base = splitTarget(target)
+	}
+	return p
 }
 
 // bufferPool recycles the proxy's body-copy buffers: without one,
@@ -190,7 +201,7 @@ func (p *bufferPool) Put(b []byte) {
 }
 
 func setIf(h http.Header, name, v string) {
-	if v != "" {
+	if v = headerSafe(v); v != "" {
 		h.Set(name, v)
 	}
 }

@@ -60,12 +60,20 @@ func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.handles(req) {
 		return t.fallback.RoundTrip(req)
 	}
+	return t.do(req.Context(), req.URL.Host, req, req.Write)
+}
+
+// do sends one bodiless request to host over a pooled connection, its head
+// written by writeHead, and reads the answer; req gives the method the
+// answer is parsed for. A pooled connection found closed before any answer
+// is replaced by a new one, once.
+func (t *directTransport) do(ctx context.Context, host string, req *http.Request, writeHead func(io.Writer) error) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
-		pc, reused, err := t.conn(req.Context(), req.URL.Host)
+		pc, reused, err := t.conn(ctx, host)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.send(pc, req)
+		resp, err := t.send(ctx, pc, req, writeHead)
 		if err == nil {
 			return resp, nil
 		}
@@ -88,8 +96,7 @@ func (t *directTransport) handles(req *http.Request) bool {
 		req.ContentLength == 0 && req.Header.Get("Upgrade") == "" && len(req.Trailer) == 0
 }
 
-func (t *directTransport) send(pc *upstreamConn, req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
+func (t *directTransport) send(ctx context.Context, pc *upstreamConn, req *http.Request, writeHead func(io.Writer) error) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -112,7 +119,7 @@ func (t *directTransport) send(pc *upstreamConn, req *http.Request) (*http.Respo
 		}
 		return nil, err
 	}
-	if err := req.Write(pc.bw); err != nil {
+	if err := writeHead(pc.bw); err != nil {
 		return fail(err, false)
 	}
 	if err := pc.bw.Flush(); err != nil {
