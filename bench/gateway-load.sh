@@ -4,7 +4,9 @@
 # a public route; through rampart on a fully guarded route (ES256 JWT or API
 # key + authorization + per-IP and per-subject rate limits + security headers), each as a ratio to direct; and the
 # guarded API-key case again on a second rampart with the access log and
-# off ("…-nolog"; metrics stay on), to show what it costs. Cases are interleaved
+# off ("…-nolog"; metrics stay on), to show what it costs; and, for
+# calibration, Go's standard httputil.ReverseProxy doing nothing else
+# ("stdlib-proxy", bench/stdproxy). Cases are interleaved
 # (rounds) so they see the same machine load.
 #   bench/gateway-load.sh [seconds-per-case] [connections] [rounds]
 set -euo pipefail
@@ -19,9 +21,11 @@ work=$(mktemp -d)
 trap 'kill ${pids:-} 2>/dev/null || true; rm -rf "$work"' EXIT
 go build -o "$work/rampart" ./cmd/rampart
 go build -o "$work/upstream" ./bench/upstream
+go build -o "$work/stdproxy" ./bench/stdproxy
 free() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-up=$(free); gw=$(free); gw2=$(free)
+up=$(free); gw=$(free); gw2=$(free); sp=$(free)
 "$work/upstream" -listen "127.0.0.1:$up" & pids="$!"
+"$work/stdproxy" -listen "127.0.0.1:$sp" -upstream "http://127.0.0.1:$up" & pids="$pids $!"
 
 cat >"$work/rampart.yaml" <<YAML
 version: 1
@@ -51,6 +55,7 @@ key=$("$work/rampart" apikey create --user bench --scope data:read 2>/dev/null)
 # The access log (stdout, the default) goes to a file, as a log shipper would read it.
 RAMPART_ADMIN_LISTEN=127.0.0.1:0 "$work/rampart" serve --listen "127.0.0.1:$gw" >"$work/access.log" 2>"$work/serve.log" & pids="$pids $!"
 RAMPART_ADMIN_LISTEN=127.0.0.1:0 RAMPART_LOGGING_ACCESS_LOG=off "$work/rampart" serve --listen "127.0.0.1:$gw2" >/dev/null 2>"$work/serve2.log" & pids="$pids $!"
+for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$sp/api/data" >/dev/null 2>&1 && break; sleep 0.1; done
 for port in $gw $gw2; do
   for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 done
@@ -71,6 +76,7 @@ wrk -t1 -c"$conns" -d1s "http://127.0.0.1:$up/" >/dev/null   # warm up
 results=()
 for r in $(seq "$rounds"); do
   results+=("$(run direct "http://127.0.0.1:$up/api/data")")
+  results+=("$(run stdlib-proxy "http://127.0.0.1:$sp/api/data")")
   results+=("$(run public "http://127.0.0.1:$gw/open")")
   results+=("$(run "guarded-jwt" "http://127.0.0.1:$gw/api/data" "Authorization: Bearer $jwt")")
   results+=("$(run "guarded-apikey" "http://127.0.0.1:$gw/api/data" "Authorization: Bearer $key")")
@@ -82,7 +88,7 @@ printf '%s\n' "${results[@]}" | awk '
   END {
     printf "| %-20s | %10s | %9s | %9s | %8s |\n", "case", "req/s", "p50", "p99", "vs direct"
     printf "|----------------------|------------|-----------|-----------|----------|\n"
-    n = split("direct public guarded-jwt guarded-apikey guarded-apikey-nolog", order, " ")
+    n = split("direct stdlib-proxy public guarded-jwt guarded-apikey guarded-apikey-nolog", order, " ")
     for (i = 1; i <= n; i++) { c = order[i]; printf "| %-20s | %10.0f | %9s | %9s | %7.2fx |\n", c, best[c], p50[c], p99[c], best[c]/best["direct"] }
     printf "the access log keeps %.0f%% of the guarded throughput (target >= 85%%)\n", 100*best["guarded-apikey"]/best["guarded-apikey-nolog"]
   }'
