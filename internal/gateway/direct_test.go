@@ -359,3 +359,23 @@ func TestDirectable(t *testing.T) {
 		}
 	}
 }
+
+// Large bodies, and bodies that end when the upstream closes the
+// connection, arrive whole on both paths.
+func TestDirectPathBodies(t *testing.T) {
+	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB
+	large := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big) }))
+	defer large.Close()
+	untilClose := rawUpstream(t, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nuntil the upstream closes")
+	for _, tc := range []struct{ name, target, want string }{
+		{"1 MiB", large.URL, big},
+		{"until close", untilClose, "until the upstream closes"},
+	} {
+		for _, direct := range []bool{false, true} {
+			ex := doExchange(t, newTestProxy(t, tc.target, 5*time.Second, IdentityHeaders{}, direct), httptest.NewRequest("GET", "/", nil))
+			if ex.Status != 200 || ex.Body != tc.want {
+				t.Errorf("%s (direct %v): status %d, %d body bytes, want %d", tc.name, direct, ex.Status, len(ex.Body), len(tc.want))
+			}
+		}
+	}
+}
