@@ -16,6 +16,9 @@ import (
 // serves it; it needs no locking. Every field's zero value means "did not
 // happen" (no route matched, no credential seen, …).
 type Record struct {
+	// RequestID is the id the request was given (its X-Request-Id), for
+	// events recorded deeper in that see only the context. Empty: none.
+	RequestID string
 	// Route is the name of the gateway route that matched, or the pattern of
 	// one of rampart's own endpoints ("POST /oauth2/token"). Empty: none.
 	Route string
@@ -63,6 +66,13 @@ func WithRecord(ctx context.Context, rec *Record) context.Context {
 func RecordFrom(ctx context.Context) *Record {
 	rec, _ := ctx.Value(recordKey{}).(*Record)
 	return rec
+}
+
+// SetRequestID records the request id; it is safe on a nil Record.
+func (r *Record) SetRequestID(id string) {
+	if r != nil {
+		r.RequestID = id
+	}
 }
 
 // SetRoute records the route name; it is safe on a nil Record.

@@ -20,6 +20,7 @@ import (
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/config"
+	"github.com/rampart-sec/rampart/internal/gateway"
 	"github.com/rampart-sec/rampart/internal/oauth"
 	"github.com/rampart-sec/rampart/ratelimit"
 	"github.com/rampart-sec/rampart/telemetry"
@@ -105,11 +106,12 @@ func (a *App) openAccessLog(c config.Logging) (*telemetry.AccessLog, func() erro
 }
 
 // observed wraps the main listener's handler: tracing (when on), the
-// client-IP decision, the access log and metrics, and the block of
-// detected IPs, in that order.
+// client-IP decision, the access log and metrics, the request id, and the
+// block of detected IPs, in that order.
 func (a *App) observed(next http.Handler) http.Handler {
 	o := a.observe()
 	next = o.detector.Middleware(next)
+	next = gateway.WithRequestID(next) // every response, the refusals above included
 	next = telemetry.Middleware(telemetry.MiddlewareOptions{AccessLog: o.accessLog, Metrics: o.metrics}, clientIPString)(next)
 	next = a.clientIP().Middleware(next)
 	if a.TracerProvider != nil {

@@ -3,11 +3,14 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/oauth"
+	"github.com/rampart-sec/rampart/internal/store"
 )
 
 // setupIdentities creates role reader (data:read), user alice with
@@ -196,5 +199,51 @@ func TestTokenEndpointCountsGrant(t *testing.T) {
 	}
 	if strings.Contains(r.log.String()+r.accessText(), secret) || strings.Contains(r.log.String()+r.accessText(), tok.AccessToken) {
 		t.Error("a client secret or token reached a log")
+	}
+}
+
+// Every response of the main listener carries a request id — rampart's own
+// endpoints too — and the audit event of a refused login records the id
+// the client was given, never a hostile one the client sent.
+func TestRequestIDOnOwnEndpointsAndAudit(t *testing.T) {
+	r := newRig(t, "", nil)
+	ctx := context.Background()
+	for _, tc := range []struct{ method, path, sent string }{
+		{"GET", "/.well-known/jwks.json", ""},
+		{"GET", "/nowhere", ""},
+		{"POST", "/auth/login", "<script>alert(1)</script>"},
+		{"GET", "/healthz", "plain-id-1"},
+	} {
+		req, _ := http.NewRequest(tc.method, r.main.URL+tc.path, nil)
+		if tc.sent != "" {
+			req.Header.Set("X-Request-Id", tc.sent)
+		}
+		if tc.path == "/auth/login" {
+			req.SetBasicAuth("nobody", "wrong password")
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		id := resp.Header.Get("X-Request-Id")
+		switch {
+		case id == "":
+			t.Errorf("%s %s: no X-Request-Id", tc.method, tc.path)
+		case tc.sent == "plain-id-1" && id != tc.sent:
+			t.Errorf("%s %s: a plain client id %q was replaced by %q", tc.method, tc.path, tc.sent, id)
+		case strings.Contains(id, "<"):
+			t.Errorf("%s %s: hostile id echoed: %q", tc.method, tc.path, id)
+		}
+		if tc.path != "/auth/login" {
+			continue
+		}
+		es, err := r.app.Audit.Events(ctx, store.AuditQuery{Types: []string{string(audit.LoginFailure)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != 1 || es[0].RequestID != id {
+			t.Fatalf("login.failure events %+v, want one with request id %q", es, id)
+		}
 	}
 }

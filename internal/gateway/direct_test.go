@@ -273,7 +273,7 @@ func TestDirectPathUpstreamFailures(t *testing.T) {
 	} {
 		for _, direct := range []bool{false, true} {
 			p := newTestProxy(t, tc.target, 300*time.Millisecond, IdentityHeaders{}, direct)
-			ex := doExchange(t, requestID(p), httptest.NewRequest("GET", "/", nil))
+			ex := doExchange(t, WithRequestID(p), httptest.NewRequest("GET", "/", nil))
 			if ex.Status != tc.status || ex.Response.Get("Content-Type") != "application/problem+json" {
 				t.Errorf("%s (direct %v): %d %s", tc.name, direct, ex.Status, ex.Response.Get("Content-Type"))
 			}

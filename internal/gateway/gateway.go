@@ -166,7 +166,9 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 // (OPTIONS with Access-Control-Request-Method) is matched as the method it
 // asks about, so the route's CORS policy can answer it.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ensureRequestID(w, r)
+	if w.Header()[RequestIDHeader] == nil { // not assigned in front of the gateway
+		ensureRequestID(w, r)
+	}
 	mr := r
 	if m := r.Header.Get("Access-Control-Request-Method"); r.Method == http.MethodOptions && m != "" {
 		mr = r.Clone(r.Context())

@@ -17,6 +17,7 @@ import (
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/problem"
+	"github.com/rampart-sec/rampart/telemetry"
 )
 
 // IdentityHeaders names the request headers that carry the verified identity
@@ -232,10 +233,12 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// requestID makes sure every request has an id, echoed to the client and
-// passed to the upstream. A client-sent id is kept only when it is short and
-// plain; otherwise rampart makes its own.
-func requestID(next http.Handler) http.Handler {
+// WithRequestID makes sure every request has an id, echoed to the client
+// in X-Request-Id and passed on to the upstream. A client-sent id is kept
+// only when it is short and plain; otherwise rampart makes its own. rampart
+// wraps its whole listener with it, so its own endpoints' responses and
+// audit events carry one too.
+func WithRequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ensureRequestID(w, r)
 		next.ServeHTTP(w, r)
@@ -251,6 +254,7 @@ func ensureRequestID(w http.ResponseWriter, r *http.Request) {
 		r.Header.Set(RequestIDHeader, id)
 	}
 	w.Header().Set(RequestIDHeader, id)
+	telemetry.RecordFrom(r.Context()).SetRequestID(id)
 }
 
 func plainID(id string) bool {

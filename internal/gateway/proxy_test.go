@@ -31,7 +31,7 @@ func proxyTo(t *testing.T, raw string, timeout time.Duration) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return requestID(NewProxy(Upstream{URL: u, Timeout: timeout}, IdentityHeaders{}, nil))
+	return WithRequestID(NewProxy(Upstream{URL: u, Timeout: timeout}, IdentityHeaders{}, nil))
 }
 
 type seen struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/store"
+	"github.com/rampart-sec/rampart/telemetry"
 )
 
 // The audit trail of the authorization server. Events are recorded
@@ -29,6 +30,9 @@ func (s *Server) record(ctx context.Context, e audit.Event) error {
 		if ip, ok := clientip.FromContext(ctx); ok && ip.IsValid() {
 			e.ClientIP = ip.String()
 		}
+	}
+	if rec := telemetry.RecordFrom(ctx); rec != nil && rec.RequestID != "" {
+		e.RequestID = rec.RequestID // the id the client was given, not one it sent
 	}
 	return s.audit.Record(ctx, e)
 }
