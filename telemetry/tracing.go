@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
@@ -35,7 +36,16 @@ func NewTracerProvider(ctx context.Context, cfg TracingConfig) (*sdktrace.Tracer
 	if cfg.OTLPEndpoint == "" {
 		return nil, fmt.Errorf("tracing: no OTLP endpoint")
 	}
-	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(cfg.OTLPEndpoint))
+	u, err := url.Parse(cfg.OTLPEndpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("tracing: OTLP endpoint %q is not an http(s) URL", cfg.OTLPEndpoint)
+	}
+	if u.Path == "" || u.Path == "/" {
+		// The exporter posts to the URL's path as it is; a collector's
+		// OTLP/HTTP receiver takes traces at /v1/traces.
+		u.Path = "/v1/traces"
+	}
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(u.String()))
 	if err != nil {
 		return nil, fmt.Errorf("tracing: OTLP exporter: %w", err)
 	}

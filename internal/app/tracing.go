@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel"
+
 	"github.com/rampart-sec/rampart/telemetry"
 )
 
@@ -20,6 +22,8 @@ func (a *App) startTracing(ctx context.Context) (stop func(), err error) {
 		return nil, err
 	}
 	a.TracerProvider = tp
+	// Export failures go to rampart's log, not as bare lines on stderr.
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { a.Log.Warn("exporting traces", "error", err) }))
 	a.Log.Info("exporting traces", "otlp_endpoint", t.OTLPEndpoint, "sample_ratio", t.SampleRatio)
 	return func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
