@@ -13,7 +13,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -113,8 +112,7 @@ server:
 	if _, err := os.Stat(filepath.Join(dir, "acme")); err != nil {
 		t.Fatalf("no certificate storage in the data dir: %v", err)
 	}
-	s.cmd.Process.Signal(syscall.SIGTERM)
-	<-s.done
+	s.stop(t)
 
 	// Restart with the CA gone: the stored certificate is served.
 	stopCA()

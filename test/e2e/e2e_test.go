@@ -121,6 +121,22 @@ func startServe(t *testing.T, dataDir string, extra []string, args ...string) *s
 	return nil
 }
 
+// stop sends SIGTERM and waits for a clean exit.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, s.stderr)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("did not stop after SIGTERM\n%s", s.stderr)
+	}
+}
+
 // adminURL is the admin listener's URL from the "admin listening" log line.
 func (s *server) adminURL(t *testing.T) string {
 	t.Helper()
@@ -172,17 +188,7 @@ func TestServeHealthAndGracefulShutdown(t *testing.T) {
 			t.Fatalf("admin %s = %d, want 404", path, code)
 		}
 	}
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-s.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, s.stderr)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("did not stop after SIGTERM")
-	}
+	s.stop(t)
 	if !strings.Contains(s.stderr.String(), "shutting down") {
 		t.Fatalf("no shutdown log:\n%s", s.stderr)
 	}

@@ -11,9 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	collectortrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -116,18 +114,7 @@ routes:
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET /open: %d", resp.StatusCode)
 	}
-	// The batch exporter has not sent yet (5 s delay); shutdown must flush.
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-s.done:
-		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, s.stderr)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("did not stop after SIGTERM")
-	}
+	s.stop(t) // the batch exporter has not sent yet (5 s delay): shutdown must flush
 
 	recv.mu.Lock()
 	defer recv.mu.Unlock()
