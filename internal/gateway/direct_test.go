@@ -380,3 +380,54 @@ func TestDirectPathBodies(t *testing.T) {
 		}
 	}
 }
+
+// Server-sent events pass through as they are written: the client reads
+// the first event while the upstream is still waiting to send the second.
+func TestDirectPathStreamsEvents(t *testing.T) {
+	for _, direct := range []bool{false, true} {
+		release := make(chan struct{})
+		up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/event-stream")
+			io.WriteString(w, "data: one\n\n")
+			http.NewResponseController(w).Flush()
+			select {
+			case <-release:
+			case <-time.After(5 * time.Second):
+			}
+			io.WriteString(w, "data: two\n\n")
+		}))
+		front := httptest.NewServer(newTestProxy(t, up.URL, 5*time.Second, IdentityHeaders{}, direct))
+		first := make([]byte, len("data: one\n\n"))
+		var resp *http.Response
+		got := make(chan error, 1)
+		go func() {
+			var err error
+			if resp, err = http.Get(front.URL + "/events"); err == nil {
+				_, err = io.ReadFull(resp.Body, first)
+			}
+			got <- err
+		}()
+		select {
+		case err := <-got:
+			if err != nil || string(first) != "data: one\n\n" {
+				t.Fatalf("direct %v: first event %q, %v", direct, first, err)
+			}
+		case <-time.After(3 * time.Second):
+			t.Errorf("direct %v: the first event was held back until the stream ended", direct)
+			close(release)
+			<-got
+		}
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+		rest, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(rest) != "data: two\n\n" {
+			t.Errorf("direct %v: rest of the stream %q", direct, rest)
+		}
+		front.Close()
+		up.Close()
+	}
+}
