@@ -2,6 +2,8 @@ package telemetry
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"log/slog"
 	"math"
 	"net/http"
@@ -9,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rampart-sec/rampart/clientip"
@@ -57,16 +60,21 @@ type Detection struct {
 // over a sliding window, reports each crossing of a threshold (log line,
 // metric, OnDetection hook) and can block the client IP for a while.
 //
-// Counts live in this process's memory: with several rampart nodes each
-// counts the failures it sees, so a spread-out attack crosses the threshold
-// later (at most N times the count for N nodes). Login lockout, which is in
-// the database, holds across nodes regardless.
+// Counts live in this process's memory unless WithSharedCounts gives the
+// detector a store every node shares: then an attack spread over several
+// nodes is counted once and detected once, and the memory counts are the
+// fallback while the store is unreachable. Without one, each node counts
+// the failures it sees, so a spread-out attack crosses the threshold later
+// (at most N times the count for N nodes). Login lockout, which is in the
+// database, holds across nodes regardless.
 type Detector struct {
 	cfg      DetectorConfig
 	now      func() time.Time
 	log      *slog.Logger
 	metrics  *Metrics
 	onDetect func(context.Context, Detection)
+	shared   SharedCounts
+	down     atomic.Bool // the shared store failed last time (logged once)
 
 	mu       sync.Mutex
 	ips      map[string]*failureLog
@@ -99,6 +107,21 @@ func OnDetection(f func(ctx context.Context, d Detection)) DetectorOption {
 	return func(d *Detector) { d.onDetect = f }
 }
 
+// SharedCounts keeps failure counts where every node sees them (Redis).
+type SharedCounts interface {
+	// Failure records one failure under key and returns how many fell within
+	// window (counting at most threshold), and whether this one makes the
+	// detection: the count reached threshold and no node reported a
+	// detection of key within the last window. Exactly one caller, on any
+	// node, gets true for each such crossing.
+	Failure(ctx context.Context, key string, window time.Duration, threshold int) (n int, detect bool, err error)
+}
+
+// WithSharedCounts counts failures in s instead of this process's memory,
+// falling back to memory while s fails. Keys passed to s start with "ip:"
+// or "account:"; account names are hashed.
+func WithSharedCounts(s SharedCounts) DetectorOption { return func(d *Detector) { d.shared = s } }
+
 // NewDetector returns a detector with cfg's thresholds.
 func NewDetector(cfg DetectorConfig, opts ...DetectorOption) *Detector {
 	if cfg.MaxKeys <= 0 {
@@ -124,23 +147,23 @@ func (d *Detector) Failure(ctx context.Context, ip netip.Addr, account string) {
 	}
 	now := d.now()
 	var found []Detection
-	d.mu.Lock()
 	if k := ipKey(ip); k != "" && d.cfg.IPFailures > 0 {
-		if n, hit := d.count(d.ips, k, d.cfg.IPFailures, now); hit {
+		if n, hit := d.tally(ctx, d.ips, "ip:"+k, k, d.cfg.IPFailures, now); hit {
 			det := Detection{Kind: "ip", IP: ip, Account: account, Failures: n, Window: d.cfg.Window, At: now}
 			if d.cfg.AutoBlock && d.cfg.BlockFor > 0 {
 				det.BlockedUntil = now.Add(d.cfg.BlockFor)
-				d.blocked[k] = det.BlockedUntil
+				d.Block(ip, det.BlockedUntil)
 			}
 			found = append(found, det)
 		}
 	}
 	if account != "" && d.cfg.AccountFailures > 0 {
-		if n, hit := d.count(d.accounts, strings.ToLower(account), d.cfg.AccountFailures, now); hit {
+		acct := strings.ToLower(account)
+		sum := sha256.Sum256([]byte(acct))
+		if n, hit := d.tally(ctx, d.accounts, "account:"+hex.EncodeToString(sum[:16]), acct, d.cfg.AccountFailures, now); hit {
 			found = append(found, Detection{Kind: "account", IP: ip, Account: account, Failures: n, Window: d.cfg.Window, At: now})
 		}
 	}
-	d.mu.Unlock()
 	for _, det := range found {
 		d.metrics.Detection(det.Kind)
 		attrs := []any{"rampart.detection.kind", det.Kind, "client.ip", det.IP.String(), "failures", det.Failures, "window", det.Window.String()}
@@ -155,6 +178,40 @@ func (d *Detector) Failure(ctx context.Context, ip netip.Addr, account string) {
 			d.onDetect(ctx, det)
 		}
 	}
+}
+
+// tally counts one failure: in the shared store when there is one and it
+// answers, else in m under localKey.
+func (d *Detector) tally(ctx context.Context, m map[string]*failureLog, sharedKey, localKey string, threshold int, now time.Time) (int, bool) {
+	if d.shared != nil {
+		n, hit, err := d.shared.Failure(ctx, sharedKey, d.cfg.Window, threshold)
+		if err == nil {
+			if d.down.Swap(false) {
+				d.log.InfoContext(ctx, "brute-force detector: shared counts restored")
+			}
+			return n, hit
+		}
+		if !d.down.Swap(true) {
+			d.log.WarnContext(ctx, "brute-force detector: shared counts unavailable; counting on this node until they are back", "error", err)
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.count(m, localKey, threshold, now)
+}
+
+// Block refuses requests from ip (its /64 for IPv6) until until, when
+// AutoBlock is on: what another node's detection asks of this one.
+func (d *Detector) Block(ip netip.Addr, until time.Time) {
+	k := ipKey(ip)
+	if d == nil || !d.cfg.AutoBlock || k == "" {
+		return
+	}
+	d.mu.Lock()
+	if until.After(d.blocked[k]) {
+		d.blocked[k] = until
+	}
+	d.mu.Unlock()
 }
 
 // count adds a failure at now to m[key] and returns the failures within the

@@ -19,6 +19,7 @@ import (
 
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/clientip"
+	"github.com/rampart-sec/rampart/internal/cluster"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/gateway"
 	"github.com/rampart-sec/rampart/internal/oauth"
@@ -56,15 +57,24 @@ func (a *App) observe() *observability {
 		o.registry.MustRegister(telemetry.NewHealthCollector(h))
 		o.accessLog, o.flushLog, o.closeLog = a.openAccessLog(a.Config.Logging)
 		d := a.Config.Detection
-		o.detector = telemetry.NewDetector(telemetry.DetectorConfig{Window: d.Window, IPFailures: d.IPFailures,
-			AccountFailures: d.AccountFailures, AutoBlock: d.AutoBlock, BlockFor: d.BlockFor},
-			telemetry.WithDetectorLogger(a.Log), telemetry.WithDetectorMetrics(m),
+		opts := []telemetry.DetectorOption{telemetry.WithDetectorLogger(a.Log), telemetry.WithDetectorMetrics(m),
 			telemetry.OnDetection(func(ctx context.Context, det telemetry.Detection) {
 				a.recordDetection(ctx, det)
+				if !det.BlockedUntil.IsZero() && a.Bus != nil {
+					// The other nodes block the address too.
+					if err := a.Bus.Publish(ctx, cluster.Event{Block: &cluster.Block{IP: det.IP, Until: det.BlockedUntil}}); err != nil {
+						a.Log.WarnContext(ctx, "announcing a blocked client IP", "error", err)
+					}
+				}
 				if a.OnDetection != nil {
 					a.OnDetection(ctx, det)
 				}
-			}))
+			})}
+		if a.Redis != nil {
+			opts = append(opts, telemetry.WithSharedCounts(cluster.NewDetectorCounts(a.Redis, a.Config.Storage.RedisPrefix)))
+		}
+		o.detector = telemetry.NewDetector(telemetry.DetectorConfig{Window: d.Window, IPFailures: d.IPFailures,
+			AccountFailures: d.AccountFailures, AutoBlock: d.AutoBlock, BlockFor: d.BlockFor}, opts...)
 		a.obs = o
 	})
 	return a.obs

@@ -230,6 +230,10 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 	}
 	if a.Bus != nil {
 		go a.Bus.Run(bg, func(e cluster.Event) {
+			if b := e.Block; b != nil {
+				a.observe().detector.Block(b.IP, b.Until)
+				return
+			}
 			if r := e.Revocation; r != nil {
 				as.ApplyRevocation(r.Kind, r.Value, r.RevokedAt)
 			}

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -25,6 +26,8 @@ import (
 type Event struct {
 	// Revocation is the deny-list entry made, when the change made one.
 	Revocation *Revocation `json:"revocation,omitempty"`
+	// Block is a client IP the brute-force detector blocked.
+	Block *Block `json:"block,omitempty"`
 	// Node is the sender; a node ignores its own events.
 	Node string `json:"node"`
 }
@@ -34,6 +37,12 @@ type Revocation struct {
 	Kind      string    `json:"kind"`
 	Value     string    `json:"value"`
 	RevokedAt time.Time `json:"revoked_at"`
+}
+
+// Block asks every node to refuse a client IP until a time.
+type Block struct {
+	IP    netip.Addr `json:"ip"`
+	Until time.Time  `json:"until"`
 }
 
 // Dial connects to the Redis at url with every command bounded by timeout.
@@ -130,4 +139,55 @@ func (b *Bus) Run(ctx context.Context, onEvent func(Event), onSync func(context.
 			}
 		}
 	}
+}
+
+// DetectorCounts keeps the brute-force detector's failure counts in Redis,
+// shared by every node (telemetry.SharedCounts). Each key is a sorted set
+// of failure times on Redis's clock, trimmed to the window and to the
+// threshold's worth of entries, expiring with the window; a marker key set
+// with NX makes exactly one node report each crossing. Both keys of one
+// count share a hash tag, so the script also runs on a Redis Cluster.
+type DetectorCounts struct {
+	rdb    *redis.Client
+	prefix string
+}
+
+// NewDetectorCounts returns counts under prefix+"detect:".
+func NewDetectorCounts(rdb *redis.Client, prefix string) *DetectorCounts {
+	return &DetectorCounts{rdb: rdb, prefix: prefix + "detect:"}
+}
+
+// failureScript records one failure: KEYS[1] the failure times, KEYS[2] the
+// detection marker; ARGV window (ms), threshold, a unique member suffix.
+var failureScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window, threshold = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+redis.call('ZADD', KEYS[1], now, now .. ':' .. ARGV[3])
+local n = redis.call('ZCARD', KEYS[1])
+if n > threshold then
+  redis.call('ZREMRANGEBYRANK', KEYS[1], 0, n - threshold - 1)
+  n = threshold
+end
+redis.call('PEXPIRE', KEYS[1], window)
+if n >= threshold and redis.call('SET', KEYS[2], '1', 'NX', 'PX', window) then
+  return {n, 1}
+end
+return {n, 0}
+`)
+
+// Failure implements telemetry.SharedCounts.
+func (c *DetectorCounts) Failure(ctx context.Context, key string, window time.Duration, threshold int) (int, bool, error) {
+	b := make([]byte, 8)
+	rand.Read(b)
+	res, err := failureScript.Run(ctx, c.rdb, []string{c.prefix + "{" + key + "}", c.prefix + "{" + key + "}:detected"},
+		window.Milliseconds(), threshold, hex.EncodeToString(b)).Int64Slice()
+	if err != nil {
+		return 0, false, err
+	}
+	if len(res) != 2 {
+		return 0, false, fmt.Errorf("detector script answered %v", res)
+	}
+	return int(res[0]), res[1] == 1, nil
 }

@@ -243,7 +243,8 @@ type Tracing struct {
 
 // Detection configures the brute-force detector: failed logins and refused
 // credentials counted per client IP and per account over a sliding window,
-// in each node's memory.
+// in Redis (shared by every node) when storage.redis_url is set, else in
+// the node's memory.
 type Detection struct {
 	// Window is the sliding window. Default 5m.
 	Window time.Duration `yaml:"window"`

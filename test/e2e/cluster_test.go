@@ -392,3 +392,68 @@ routes:
 		})
 	}
 }
+
+// Brute force spread over three nodes sharing Redis is detected once, on
+// the sum of the failures, and the client IP is then refused by every node.
+func TestBruteForceBlockedOnEveryNode(t *testing.T) {
+	pg := testenv.PostgresURL(t)
+	redisURL := testenv.RedisURL(t)
+	prefix := testenv.RedisPrefix(t, redisURL)
+	dir := t.TempDir()
+	upstream := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") }))
+	defer upstream.Close()
+	file := filepath.Join(dir, "rampart.yaml")
+	os.WriteFile(file, []byte(fmt.Sprintf(`version: 1
+detection: {ip_failures: 6, account_failures: 0, auto_block: true, block_for: 1m}
+authenticators:
+  keys: {type: api_key}
+routes:
+  - {name: data, match: {path: /api/data}, upstream: %s, authenticate: [keys], authorize: {allow_authenticated: true}}
+`, upstream.URL)), 0o600)
+	env := []string{"RAMPART_DATABASE_URL=" + pg, "RAMPART_MASTER_KEY=" + strings.Repeat("cd", 32),
+		"RAMPART_REDIS_URL=" + redisURL, "RAMPART_STORAGE_REDIS_PREFIX=" + prefix, "RAMPART_CONFIG=" + file}
+	var urls []string
+	var nodes []*server
+	for range 3 {
+		s := startServe(t, t.TempDir(), env)
+		nodes, urls = append(nodes, s), append(urls, s.url)
+	}
+	defer func() {
+		if t.Failed() {
+			for i, s := range nodes {
+				t.Logf("node %d log:\n%s", i, s.stderr)
+			}
+		}
+	}()
+	// Five refused API keys, spread over the nodes: no node has seen more
+	// than two, and the sum is under the threshold.
+	for i := range 5 {
+		if code := status(t, urls[i%3], fmt.Sprintf("Bearer rk_guess%d_notarealsecret", i)); code != 401 {
+			t.Fatalf("guess %d on node %d: %d, want 401", i, i%3, code)
+		}
+	}
+	for i, u := range urls {
+		if code, _ := get(t, u+"/api/data"); code != 401 {
+			t.Fatalf("node %d refuses the address before the threshold: %d", i, code)
+		}
+	}
+	// The sixth, on node 2, crosses it: every node refuses the address.
+	status(t, urls[2], "Bearer rk_guess6_notarealsecret")
+	start := time.Now()
+	for i, u := range urls {
+		for code, _ := get(t, u+"/api/data"); code != 403; code, _ = get(t, u+"/api/data") {
+			if time.Since(start) > 2*time.Second {
+				t.Fatalf("node %d does not refuse the detected address", i)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	t.Logf("detected address refused on all 3 nodes after %s", time.Since(start))
+	detected := 0
+	for _, s := range nodes {
+		detected += strings.Count(s.stderr.String(), "brute-force detected")
+	}
+	if detected != 1 {
+		t.Fatalf("%d detections logged over the nodes, want 1", detected)
+	}
+}
