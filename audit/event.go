@@ -80,6 +80,11 @@ const (
 	AdminMasterKeyRotated Type = "admin.secrets.master_rotated"
 	// AdminMasterKeyRetired is old master keys retired.
 	AdminMasterKeyRetired Type = "admin.secrets.master_retired"
+	// AuditPruned is the oldest events removed for retention.
+	// Details["events"] is how many, Details["through_seq"] and
+	// Details["through_hash"] the last one removed (the chain's new start),
+	// Details["before"] the cut-off time.
+	AuditPruned Type = "audit.pruned"
 )
 
 // Types lists every type above, for documentation and validation.
@@ -90,7 +95,7 @@ func Types() []Type {
 		AdminUserRolesGranted, AdminUserRolesRevoked, AdminUsersImported,
 		AdminRoleCreated, AdminRoleUpdated, AdminRoleDeleted, AdminAPIKeyCreated, AdminAPIKeyRevoked,
 		AdminClientCreated, AdminClientDeleted, AdminClientSecretRotated,
-		AdminMasterKeyRotated, AdminMasterKeyRetired}
+		AdminMasterKeyRotated, AdminMasterKeyRetired, AuditPruned}
 }
 
 // Outcome is how the action ended, with Elastic Common Schema's values for

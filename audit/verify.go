@@ -39,6 +39,9 @@ func (f Finding) String() string {
 
 // Result is what Verify found.
 type Result struct {
+	// Start is where the chain was checked from: the last event removed by
+	// pruning (Seq 0 and ZeroHash when nothing was).
+	Start Head `json:"start"`
 	// Events is how many events were read.
 	Events int64 `json:"events"`
 	// Head is the last event read that was intact.
@@ -71,10 +74,20 @@ const verifyWindow = 4096
 // rewrite the whole table and the head can recompute every hash. Compare the
 // head with a copy kept elsewhere (a sink) to rule that out.
 func Verify(events iter.Seq2[Event, error], head *Head) (Result, error) {
+	return VerifyFrom(events, Head{Hash: ZeroHash}, head)
+}
+
+// VerifyFrom is Verify for a chain whose events up to start were removed on
+// purpose (retention): the first event must be start.Seq+1 and link to
+// start.Hash, so a deletion past the recorded start still shows.
+func VerifyFrom(events iter.Seq2[Event, error], start Head, head *Head) (Result, error) {
+	if start.Hash == "" {
+		start.Hash = ZeroHash
+	}
 	next, stop := iter.Pull2(events)
 	defer stop()
 	v := &verifier{next: next, seen: map[string]Event{}, bySeq: map[int64]Event{}}
-	return v.run(head)
+	return v.run(start, head)
 }
 
 type verifier struct {
@@ -141,9 +154,9 @@ func (v *verifier) remember(e Event) {
 	}
 }
 
-func (v *verifier) run(head *Head) (Result, error) {
-	v.expect, v.prev = 1, ZeroHash
-	v.res.Head = Head{Hash: ZeroHash}
+func (v *verifier) run(start Head, head *Head) (Result, error) {
+	v.expect, v.prev = start.Seq+1, start.Hash
+	v.res.Start, v.res.Head = start, start
 	for {
 		cur, ok, err := v.pull()
 		if err != nil {

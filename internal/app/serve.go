@@ -228,6 +228,9 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 	if reload != nil {
 		go a.reloadLoop(bg, as, reload, &current)
 	}
+	if keep := a.Config.Audit.Retention; keep > 0 {
+		go a.retentionLoop(bg, keep, 24*time.Hour)
+	}
 	if a.Bus != nil {
 		go a.Bus.Run(bg, func(e cluster.Event) {
 			if b := e.Block; b != nil {
@@ -261,6 +264,25 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 		return err
 	}
 	return nil
+}
+
+// retentionLoop deletes audit events older than keep, at start and then
+// every interval, until ctx ends (audit.retention).
+func (a *App) retentionLoop(ctx context.Context, keep, interval time.Duration) {
+	for {
+		n, err := a.Audit.Prune(ctx, time.Now().Add(-keep), "rampart")
+		switch {
+		case err != nil && ctx.Err() == nil:
+			a.Log.Warn("audit retention: pruning old events", "error", err)
+		case n > 0:
+			a.Log.Info("audit retention: pruned old events", "events", n, "retention", keep.String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+	}
 }
 
 // reloadLoop rebuilds the gateway on each reload signal and swaps it in; a

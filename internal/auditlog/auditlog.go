@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -115,13 +116,48 @@ func (l *Log) Events(ctx context.Context, q store.AuditQuery) ([]audit.Event, er
 	return out, nil
 }
 
-// Verify walks the whole chain and checks it against the recorded head.
+// Verify walks the whole chain and checks it from its recorded start (the
+// last event pruned) to its recorded head.
 func (l *Log) Verify(ctx context.Context) (audit.Result, error) {
+	start, err := l.st.AuditChainStart(ctx)
+	if err != nil {
+		return audit.Result{}, fmt.Errorf("reading the audit chain start: %w", err)
+	}
 	head, err := l.st.AuditChainHead(ctx)
 	if err != nil {
 		return audit.Result{}, fmt.Errorf("reading the audit chain head: %w", err)
 	}
-	return audit.Verify(l.all(ctx), &audit.Head{Seq: head.Seq, Hash: head.Hash})
+	return audit.VerifyFrom(l.all(ctx), audit.Head{Seq: start.Seq, Hash: start.Hash}, &audit.Head{Seq: head.Seq, Hash: head.Hash})
+}
+
+// Prune deletes the events recorded before before and, in the same
+// transaction, records an audit.pruned event by actor naming the last one
+// deleted, which becomes the chain's start: the rest still verifies, and a
+// deletion past the start still shows. It returns how many were deleted
+// (0, recording nothing, when none is that old).
+func (l *Log) Prune(ctx context.Context, before time.Time, actor string) (int64, error) {
+	id := make([]byte, 12)
+	if _, err := io.ReadFull(l.rand, id); err != nil {
+		return 0, fmt.Errorf("pruning audit events: %w", err)
+	}
+	var out audit.Event
+	res, err := l.st.PruneAuditEvents(ctx, before, func(h store.AuditHead, p store.AuditPrune) (store.AuditEvent, error) {
+		out = audit.Chain(audit.Event{ID: "evt_" + hex.EncodeToString(id), Time: l.now(), Type: audit.AuditPruned, Actor: actor,
+			Outcome: audit.Success, Details: map[string]string{"events": strconv.FormatInt(p.Events, 10),
+				"through_seq": strconv.FormatInt(p.Through.Seq, 10), "through_hash": p.Through.Hash,
+				"before": before.UTC().Format(time.RFC3339)}},
+			audit.Head{Seq: h.Seq, Hash: h.Hash})
+		return toRow(out), nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if res.Events > 0 {
+		for _, q := range l.sinks {
+			q.Offer(out)
+		}
+	}
+	return res.Events, nil
 }
 
 // errStop ends a walk early when Verify has seen enough.

@@ -26,7 +26,7 @@ func newAuditCmd(s *streams) *cobra.Command {
 			return usagef("%s: name a subcommand (see --help)", cmd.CommandPath())
 		},
 	}
-	cmd.AddCommand(newAuditDepsCmd(s), newAuditVerifyCmd(s), newAuditTailCmd(s), newAuditSearchCmd(s))
+	cmd.AddCommand(newAuditDepsCmd(s), newAuditVerifyCmd(s), newAuditTailCmd(s), newAuditSearchCmd(s), newAuditPruneCmd(s))
 	return cmd
 }
 

@@ -27,7 +27,8 @@ func newAuditVerifyCmd(s *streams) *cobra.Command {
 		Short: "Check the audit trail's hash chain; name the first edited, deleted, inserted or reordered event",
 		Long: `Walks every stored audit event in sequence order and checks that each follows the
 one before it (no gap), links to its hash, and still hashes to its own stored hash; the
-chain must end at the head recorded with the last append.
+chain must start right after its recorded start (the last event pruned, if any) and end
+at the head recorded with the last append.
 
 Exit status: 0 when the chain is intact; 1 when it is not (the first bad event is named)
 or when it could not be read.`,
@@ -41,6 +42,8 @@ or when it could not be read.`,
 				if err := printJSON(s.out, res); err != nil {
 					return err
 				}
+			} else if res.Intact() && res.Start.Seq > 0 {
+				fmt.Fprintf(s.out, "audit trail intact: %d event(s) after #%d (pruned up to there); head #%d %s\n", res.Events, res.Start.Seq, res.Head.Seq, res.Head.Hash)
 			} else if res.Intact() {
 				fmt.Fprintf(s.out, "audit trail intact: %d event(s); head #%d %s\n", res.Events, res.Head.Seq, res.Head.Hash)
 			}
@@ -51,6 +54,52 @@ or when it could not be read.`,
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+// newAuditPruneCmd is `rampart audit prune`: retention by hand (or cron).
+func newAuditPruneCmd(s *streams) *cobra.Command {
+	var before string
+	cmd := &cobra.Command{
+		Use:   "prune --before AGE|TIME",
+		Short: "Delete audit events older than a time; the rest of the chain still verifies",
+		Long: `Deletes the audit events recorded before --before, in one transaction, and records an
+audit.pruned event naming the last one deleted. That event becomes the chain's recorded
+start: ` + "`rampart audit verify`" + ` checks the chain from it, and still names any event deleted
+past it. Copies already sent to sinks are not touched. audit.retention in the
+configuration makes ` + "`rampart serve`" + ` do this once a day.`,
+		Example: `  rampart audit prune --before 400d
+  rampart audit prune --before 2025-01-01T00:00:00Z`,
+		Args: exactArgs(0),
+		RunE: withApp(s, func(ctx context.Context, a *app.App, _ *cobra.Command, _ []string) error {
+			if before == "" {
+				return usagef("audit prune: --before is required (an age such as 400d, or an RFC 3339 time)")
+			}
+			t, err := parseWhen(before, time.Now())
+			if err != nil {
+				return usagef("--before: %v", err)
+			}
+			if t.After(time.Now()) {
+				return usagef("--before %s: is in the future", before)
+			}
+			n, err := a.Audit.Prune(ctx, t, app.Operator())
+			if err != nil {
+				return err
+			}
+			start, err := a.Store.AuditChainStart(ctx)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				fmt.Fprintf(s.out, "no audit event recorded before %s\n", t.UTC().Format(time.RFC3339))
+				return nil
+			}
+			fmt.Fprintf(s.out, "pruned %d audit event(s) recorded before %s; the chain now starts after #%d %s\n",
+				n, t.UTC().Format(time.RFC3339), start.Seq, start.Hash)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&before, "before", "", "delete events recorded before: an age back from now (400d, 720h) or an RFC 3339 time")
 	return cmd
 }
 

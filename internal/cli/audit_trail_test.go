@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/store"
@@ -181,6 +182,66 @@ func TestAuditTrailCLI(t *testing.T) {
 		must(t, "", "role", "delete", "analyst", "--force")
 		if out := must(t, "", "audit", "verify", "--json"); !strings.Contains(out, `"events": 11`) {
 			t.Fatalf("verify --json = %s", out)
+		}
+	})
+}
+
+// `audit prune` deletes the oldest events and records that it did; the
+// chain verifies from the last event deleted, a deletion past that start
+// is still found, and the sink receives the audit.pruned event.
+func TestAuditPruneCLI(t *testing.T) {
+	backends(t, func(t *testing.T) {
+		dir := os.Getenv("RAMPART_DATA_DIR")
+		sinkFile := filepath.Join(dir, "audit.jsonl")
+		cfg := filepath.Join(dir, "rampart.yaml")
+		if err := os.WriteFile(cfg, []byte("version: 1\naudit:\n  sinks:\n    - {type: file, path: "+sinkFile+"}\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		t.Setenv("RAMPART_CONFIG", cfg)
+		fails(t, 2, "", []string{"audit", "prune"}, "--before is required")
+		fails(t, 2, "", []string{"audit", "prune", "--before", "yesterday"}, "want a duration")
+		if out := must(t, "", "audit", "prune", "--before", "1h"); !strings.Contains(out, "no audit event recorded before") {
+			t.Fatalf("prune of an empty trail: %q", out)
+		}
+		must(t, "", "role", "create", "old1", "--permission", "data:read")
+		must(t, "", "role", "create", "old2", "--permission", "data:read")
+		must(t, "", "role", "create", "old3", "--permission", "data:read")
+		cut := time.Now()
+		time.Sleep(10 * time.Millisecond)
+		must(t, "", "role", "create", "new1", "--permission", "data:read")
+		must(t, "", "role", "create", "new2", "--permission", "data:read")
+
+		out := must(t, "", "audit", "prune", "--before", cut.UTC().Format(time.RFC3339Nano))
+		if !strings.Contains(out, "pruned 3 audit event(s)") || !strings.Contains(out, "starts after #3") {
+			t.Fatalf("prune = %q", out)
+		}
+		es := searchJSON(t, "--limit", "100")
+		var subjects []string
+		for _, e := range es {
+			subjects = append(subjects, e.Subject)
+		}
+		if len(es) != 3 || es[0].Subject != "new1" || es[1].Subject != "new2" || es[2].Type != audit.AuditPruned ||
+			es[2].Details["events"] != "3" || es[2].Details["through_seq"] != "3" || !strings.HasPrefix(es[2].Actor, "cli") {
+			t.Fatalf("after pruning: %v %+v", subjects, es)
+		}
+		if out := must(t, "", "audit", "verify"); !strings.Contains(out, "intact: 3 event(s) after #3") {
+			t.Fatalf("verify after prune = %q", out)
+		}
+		if out := must(t, "", "audit", "prune", "--before", cut.UTC().Format(time.RFC3339Nano)); !strings.Contains(out, "no audit event") {
+			t.Fatalf("second prune = %q", out)
+		}
+		// Deleting past the start is still tampering.
+		st := trailDB(t, dir)
+		if _, err := st.DB().Exec(st.Rebind("DELETE FROM audit_events WHERE seq = ?"), 4); err != nil {
+			t.Fatal(err)
+		}
+		fails(t, 1, "", []string{"audit", "verify"}, "first bad event: #5")
+		sink, err := os.ReadFile(sinkFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(sink), `"type":"audit.pruned"`) {
+			t.Fatalf("the sink has no audit.pruned event:\n%s", sink)
 		}
 	})
 }

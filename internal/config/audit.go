@@ -3,6 +3,7 @@ package config
 import (
 	"net/url"
 	"strings"
+	"time"
 )
 
 // Audit configures the audit trail of security events. Events are always
@@ -15,6 +16,11 @@ type Audit struct {
 	// QueueSize bounds the events waiting for each sink; when it is full,
 	// events are dropped for that sink (counted and logged). Default 1024.
 	QueueSize int `yaml:"queue_size"`
+	// Retention is how long events are kept in the database: rampart serve
+	// deletes older ones once a day (rampart audit prune does it by hand),
+	// and the chain still verifies from the last one deleted. At least 1d.
+	// Default 0: keep every event.
+	Retention time.Duration `yaml:"retention"`
 }
 
 // AuditSink is one destination for copies of audit events.
@@ -44,6 +50,9 @@ func (s *AuditSink) setDefaults() { s.Facility = "auth" }
 
 func (a Audit) validate(v *validator, path string) {
 	v.atLeast(joinKey(path, "queue_size"), int64(a.QueueSize), 1)
+	if a.Retention != 0 && a.Retention < 24*time.Hour {
+		v.errorf(joinKey(path, "retention"), "must be 0 (keep every event) or at least 1d, got %s", formatDuration(a.Retention))
+	}
 }
 
 func (s AuditSink) validate(v *validator, path string) {

@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAuditSinks(t *testing.T) {
@@ -10,6 +11,7 @@ func TestAuditSinks(t *testing.T) {
 	good := `version: 1
 audit:
   queue_size: 10
+  retention: 400d
   sinks:
     - {type: file, path: /tmp/audit.jsonl}
     - {type: syslog, address: "udp://127.0.0.1:514"}
@@ -19,12 +21,13 @@ audit:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Audit.Sinks) != 3 || c.Audit.Sinks[1].Facility != "auth" || c.Audit.Sinks[2].Headers["X-Source"] != "rampart" || c.Audit.QueueSize != 10 {
+	if len(c.Audit.Sinks) != 3 || c.Audit.Sinks[1].Facility != "auth" || c.Audit.Sinks[2].Headers["X-Source"] != "rampart" || c.Audit.QueueSize != 10 || c.Audit.Retention != 400*24*time.Hour {
 		t.Fatalf("audit = %+v", c.Audit)
 	}
 	bad := `version: 1
 audit:
   queue_size: 0
+  retention: 12h
   sinks:
     - {type: kafka}
     - {type: file}
@@ -35,7 +38,7 @@ audit:
 	if err == nil {
 		t.Fatal("bad audit config accepted")
 	}
-	for _, want := range []string{"audit.queue_size", "audit.sinks[0].type", "audit.sinks[1].path", "audit.sinks[2].address",
+	for _, want := range []string{"audit.queue_size", "audit.retention: must be 0 (keep every event) or at least 1d, got 12h", "audit.sinks[0].type", "audit.sinks[1].path", "audit.sinks[2].address",
 		"audit.sinks[2].facility", "audit.sinks[3].url", "audit.sinks[3].headers", "audit.sinks[3].secret_file"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("errors do not name %s:\n%v", want, err)

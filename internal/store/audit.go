@@ -68,28 +68,7 @@ func (s *Store) AppendAuditEvents(ctx context.Context, seal func(head AuditHead)
 		if err != nil {
 			return err
 		}
-		prev := h
-		for _, e := range es {
-			if e.Seq != prev.Seq+1 || e.PrevHash != prev.Hash {
-				return fmt.Errorf("audit event sealed as #%d after %q, but the head is #%d %q", e.Seq, e.PrevHash, prev.Seq, prev.Hash)
-			}
-			details := []byte("{}")
-			if len(e.Details) > 0 {
-				if details, err = json.Marshal(e.Details); err != nil {
-					return err
-				}
-			}
-			if _, err := s.exec(ctx, tx, `INSERT INTO audit_events (seq, id, at, type, actor, subject, client_ip, request_id, outcome, details, prev_hash, hash)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				e.Seq, e.ID, e.Time.UnixMicro(), e.Type, e.Actor, e.Subject, e.ClientIP, e.RequestID, e.Outcome, string(details), e.PrevHash, e.Hash); err != nil {
-				return err
-			}
-			prev = AuditHead{Seq: e.Seq, Hash: e.Hash}
-		}
-		if len(es) == 0 {
-			return nil
-		}
-		if _, err := s.exec(ctx, tx, "UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1", prev.Seq, prev.Hash); err != nil {
+		if err := s.insertAuditEvents(ctx, tx, h, es); err != nil {
 			return err
 		}
 		out = es
@@ -99,6 +78,102 @@ func (s *Store) AppendAuditEvents(ctx context.Context, seal func(head AuditHead)
 		return nil, fmt.Errorf("recording audit events: %w", err)
 	}
 	return out, nil
+}
+
+// insertAuditEvents inserts es, which must follow head one after the
+// other, and moves the recorded head to the last of them.
+func (s *Store) insertAuditEvents(ctx context.Context, tx *sql.Tx, head AuditHead, es []AuditEvent) error {
+	prev := head
+	for _, e := range es {
+			if e.Seq != prev.Seq+1 || e.PrevHash != prev.Hash {
+				return fmt.Errorf("audit event sealed as #%d after %q, but the head is #%d %q", e.Seq, e.PrevHash, prev.Seq, prev.Hash)
+			}
+		details := []byte("{}")
+		if len(e.Details) > 0 {
+			var err error
+			if details, err = json.Marshal(e.Details); err != nil {
+				return err
+			}
+		}
+		if _, err := s.exec(ctx, tx, `INSERT INTO audit_events (seq, id, at, type, actor, subject, client_ip, request_id, outcome, details, prev_hash, hash)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Seq, e.ID, e.Time.UnixMicro(), e.Type, e.Actor, e.Subject, e.ClientIP, e.RequestID, e.Outcome, string(details), e.PrevHash, e.Hash); err != nil {
+			return err
+		}
+		prev = AuditHead{Seq: e.Seq, Hash: e.Hash}
+	}
+	if len(es) == 0 {
+		return nil
+	}
+	_, err := s.exec(ctx, tx, "UPDATE audit_chain_head SET seq = ?, hash = ? WHERE id = 1", prev.Seq, prev.Hash)
+	return err
+}
+
+// AuditChainStart returns where the stored chain starts: the last pruned
+// event's Seq and Hash (0 and 64 zeros when nothing was pruned).
+func (s *Store) AuditChainStart(ctx context.Context) (AuditHead, error) {
+	var h AuditHead
+	err := s.db.QueryRowContext(ctx, "SELECT start_seq, start_hash FROM audit_chain_head WHERE id = 1").Scan(&h.Seq, &h.Hash)
+	return h, s.mapErr(err)
+}
+
+// AuditPrune is what PruneAuditEvents removed.
+type AuditPrune struct {
+	// Events is how many events were deleted.
+	Events int64
+	// Through is the last deleted event: the chain's new start.
+	Through AuditHead
+}
+
+// PruneAuditEvents deletes the events recorded before before, in one
+// transaction that holds the chain head: the chain's start moves to the
+// last deleted event, and seal's event (the record of the pruning, sealed
+// after the current head) is appended. Nothing is deleted or appended when
+// no event is that old.
+func (s *Store) PruneAuditEvents(ctx context.Context, before time.Time, seal func(head AuditHead, pruned AuditPrune) (AuditEvent, error)) (AuditPrune, error) {
+	var res AuditPrune
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		q := "SELECT seq, hash FROM audit_chain_head WHERE id = 1"
+		if s.dialect == Postgres {
+			q += " FOR UPDATE"
+		}
+		var h AuditHead
+		if err := tx.QueryRowContext(ctx, q).Scan(&h.Seq, &h.Hash); err != nil {
+			return fmt.Errorf("reading the audit chain head: %w", err)
+		}
+		var last sql.NullInt64
+		if err := tx.QueryRowContext(ctx, s.Rebind("SELECT MAX(seq) FROM audit_events WHERE at < ?"), before.UnixMicro()).Scan(&last); err != nil {
+			return err
+		}
+		if !last.Valid {
+			return nil
+		}
+		var through AuditHead
+		if err := tx.QueryRowContext(ctx, s.Rebind("SELECT seq, hash FROM audit_events WHERE seq = ?"), last.Int64).Scan(&through.Seq, &through.Hash); err != nil {
+			return err
+		}
+		r, err := s.exec(ctx, tx, "DELETE FROM audit_events WHERE seq <= ?", through.Seq)
+		if err != nil {
+			return err
+		}
+		n, err := r.RowsAffected()
+		if err != nil {
+			return err
+		}
+		res = AuditPrune{Events: n, Through: through}
+		if _, err := s.exec(ctx, tx, "UPDATE audit_chain_head SET start_seq = ?, start_hash = ? WHERE id = 1", through.Seq, through.Hash); err != nil {
+			return err
+		}
+		e, err := seal(h, res)
+		if err != nil {
+			return err
+		}
+		return s.insertAuditEvents(ctx, tx, h, []AuditEvent{e})
+	})
+	if err != nil {
+		return AuditPrune{}, fmt.Errorf("pruning audit events: %w", err)
+	}
+	return res, nil
 }
 
 // AuditChainHead returns the recorded head of the chain.
