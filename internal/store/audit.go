@@ -85,9 +85,9 @@ func (s *Store) AppendAuditEvents(ctx context.Context, seal func(head AuditHead)
 func (s *Store) insertAuditEvents(ctx context.Context, tx *sql.Tx, head AuditHead, es []AuditEvent) error {
 	prev := head
 	for _, e := range es {
-			if e.Seq != prev.Seq+1 || e.PrevHash != prev.Hash {
-				return fmt.Errorf("audit event sealed as #%d after %q, but the head is #%d %q", e.Seq, e.PrevHash, prev.Seq, prev.Hash)
-			}
+		if e.Seq != prev.Seq+1 || e.PrevHash != prev.Hash {
+			return fmt.Errorf("audit event sealed as #%d after %q, but the head is #%d %q", e.Seq, e.PrevHash, prev.Seq, prev.Hash)
+		}
 		details := []byte("{}")
 		if len(e.Details) > 0 {
 			var err error
