@@ -28,6 +28,20 @@ func trailDB(t *testing.T, dataDir string) *store.Store {
 	return st
 }
 
+// withFileSink configures an audit file sink in the test's data dir and
+// returns the dir and the sink's file.
+func withFileSink(t *testing.T) (dir, sinkFile string) {
+	t.Helper()
+	dir = os.Getenv("RAMPART_DATA_DIR")
+	sinkFile = filepath.Join(dir, "audit.jsonl")
+	cfg := filepath.Join(dir, "rampart.yaml")
+	if err := os.WriteFile(cfg, []byte("version: 1\naudit:\n  sinks:\n    - {type: file, path: "+sinkFile+"}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("RAMPART_CONFIG", cfg)
+	return dir, sinkFile
+}
+
 func searchJSON(t *testing.T, args ...string) []audit.Event {
 	t.Helper()
 	out := must(t, "", append([]string{"audit", "search", "--json"}, args...)...)
@@ -50,13 +64,7 @@ func searchJSON(t *testing.T, args ...string) []audit.Event {
 // first bad event after each kind of tampering done directly in SQL.
 func TestAuditTrailCLI(t *testing.T) {
 	backends(t, func(t *testing.T) {
-		dir := os.Getenv("RAMPART_DATA_DIR")
-		sinkFile := filepath.Join(dir, "audit.jsonl")
-		cfg := filepath.Join(dir, "rampart.yaml")
-		if err := os.WriteFile(cfg, []byte("version: 1\naudit:\n  sinks:\n    - {type: file, path: "+sinkFile+"}\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		t.Setenv("RAMPART_CONFIG", cfg)
+		dir, sinkFile := withFileSink(t)
 
 		must(t, "", "role", "create", "analyst", "--permission", "data:read")
 		must(t, pw, "user", "add", "alice", "--role", "analyst", "--password-stdin")
@@ -191,13 +199,7 @@ func TestAuditTrailCLI(t *testing.T) {
 // is still found, and the sink receives the audit.pruned event.
 func TestAuditPruneCLI(t *testing.T) {
 	backends(t, func(t *testing.T) {
-		dir := os.Getenv("RAMPART_DATA_DIR")
-		sinkFile := filepath.Join(dir, "audit.jsonl")
-		cfg := filepath.Join(dir, "rampart.yaml")
-		if err := os.WriteFile(cfg, []byte("version: 1\naudit:\n  sinks:\n    - {type: file, path: "+sinkFile+"}\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		t.Setenv("RAMPART_CONFIG", cfg)
+		dir, sinkFile := withFileSink(t)
 		fails(t, 2, "", []string{"audit", "prune"}, "--before is required")
 		fails(t, 2, "", []string{"audit", "prune", "--before", "yesterday"}, "want a duration")
 		if out := must(t, "", "audit", "prune", "--before", "1h"); !strings.Contains(out, "no audit event recorded before") {

@@ -56,13 +56,9 @@ func (s *Store) AppendAuditEvent(ctx context.Context, seal func(head AuditHead) 
 func (s *Store) AppendAuditEvents(ctx context.Context, seal func(head AuditHead) ([]AuditEvent, error)) ([]AuditEvent, error) {
 	var out []AuditEvent
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		q := "SELECT seq, hash FROM audit_chain_head WHERE id = 1"
-		if s.dialect == Postgres {
-			q += " FOR UPDATE"
-		}
-		var h AuditHead
-		if err := tx.QueryRowContext(ctx, q).Scan(&h.Seq, &h.Hash); err != nil {
-			return fmt.Errorf("reading the audit chain head: %w", err)
+		h, err := s.lockAuditHead(ctx, tx)
+		if err != nil {
+			return err
 		}
 		es, err := seal(h)
 		if err != nil {
@@ -78,6 +74,20 @@ func (s *Store) AppendAuditEvents(ctx context.Context, seal func(head AuditHead)
 		return nil, fmt.Errorf("recording audit events: %w", err)
 	}
 	return out, nil
+}
+
+// lockAuditHead reads the chain head and holds it until tx ends (SELECT …
+// FOR UPDATE on PostgreSQL; SQLite's write transactions are serialised).
+func (s *Store) lockAuditHead(ctx context.Context, tx *sql.Tx) (AuditHead, error) {
+	q := "SELECT seq, hash FROM audit_chain_head WHERE id = 1"
+	if s.dialect == Postgres {
+		q += " FOR UPDATE"
+	}
+	var h AuditHead
+	if err := tx.QueryRowContext(ctx, q).Scan(&h.Seq, &h.Hash); err != nil {
+		return h, fmt.Errorf("reading the audit chain head: %w", err)
+	}
+	return h, nil
 }
 
 // insertAuditEvents inserts es, which must follow head one after the
@@ -133,13 +143,9 @@ type AuditPrune struct {
 func (s *Store) PruneAuditEvents(ctx context.Context, before time.Time, seal func(head AuditHead, pruned AuditPrune) (AuditEvent, error)) (AuditPrune, error) {
 	var res AuditPrune
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		q := "SELECT seq, hash FROM audit_chain_head WHERE id = 1"
-		if s.dialect == Postgres {
-			q += " FOR UPDATE"
-		}
-		var h AuditHead
-		if err := tx.QueryRowContext(ctx, q).Scan(&h.Seq, &h.Hash); err != nil {
-			return fmt.Errorf("reading the audit chain head: %w", err)
+		h, err := s.lockAuditHead(ctx, tx)
+		if err != nil {
+			return err
 		}
 		var last sql.NullInt64
 		if err := tx.QueryRowContext(ctx, s.Rebind("SELECT MAX(seq) FROM audit_events WHERE at < ?"), before.UnixMicro()).Scan(&last); err != nil {

@@ -129,6 +129,26 @@ func refusedEverywhereWithin(t *testing.T, urls []string, authorization string, 
 	return time.Since(start)
 }
 
+// startNodes starts n rampart processes with env, each with its own data
+// dir, and prints their logs if the test fails.
+func startNodes(t *testing.T, n int, env []string) ([]string, []*server) {
+	t.Helper()
+	var urls []string
+	var nodes []*server
+	for range n {
+		s := startServe(t, t.TempDir(), env)
+		nodes, urls = append(nodes, s), append(urls, s.url)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i, s := range nodes {
+				t.Logf("node %d log:\n%s", i, s.stderr)
+			}
+		}
+	})
+	return urls, nodes
+}
+
 // Three rampart processes sharing PostgreSQL and Redis act as one: a token
 // minted on one verifies on all, a rate limit of 100 per hour holds exactly
 // across them under 1,000 concurrent requests, failed logins on different
@@ -147,19 +167,7 @@ func TestClusterActsAsOne(t *testing.T) {
 	limited := "Bearer " + cli(t, dir, env, "", "apikey", "create", "--user", "alice", "--scope", "data:read")
 	revoked := "Bearer " + cli(t, dir, env, "", "apikey", "create", "--user", "bob", "--scope", "data:read")
 
-	var urls []string
-	var nodes []*server
-	for range 3 {
-		s := startServe(t, t.TempDir(), env)
-		nodes, urls = append(nodes, s), append(urls, s.url)
-	}
-	defer func() {
-		if t.Failed() {
-			for i, s := range nodes {
-				t.Logf("node %d log:\n%s", i, s.stderr)
-			}
-		}
-	}()
+	urls, _ := startNodes(t, 3, env)
 
 	// A token minted on node 0 verifies on nodes 1 and 2.
 	tok := loginToken(t, urls[0], "alice", "correct horse battery staple")
@@ -412,19 +420,7 @@ routes:
 `, upstream.URL)), 0o600)
 	env := []string{"RAMPART_DATABASE_URL=" + pg, "RAMPART_MASTER_KEY=" + strings.Repeat("cd", 32),
 		"RAMPART_REDIS_URL=" + redisURL, "RAMPART_STORAGE_REDIS_PREFIX=" + prefix, "RAMPART_CONFIG=" + file}
-	var urls []string
-	var nodes []*server
-	for range 3 {
-		s := startServe(t, t.TempDir(), env)
-		nodes, urls = append(nodes, s), append(urls, s.url)
-	}
-	defer func() {
-		if t.Failed() {
-			for i, s := range nodes {
-				t.Logf("node %d log:\n%s", i, s.stderr)
-			}
-		}
-	}()
+	urls, nodes := startNodes(t, 3, env)
 	// Five refused API keys, spread over the nodes: no node has seen more
 	// than two, and the sum is under the threshold.
 	for i := range 5 {

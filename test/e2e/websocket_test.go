@@ -48,19 +48,9 @@ routes:
 		t.Fatal(err)
 	}
 	env := []string{"RAMPART_CONFIG=" + cfgFile}
-	run := func(stdin string, args ...string) string {
-		t.Helper()
-		c := command(t, dir, env, args...)
-		c.Stdin = strings.NewReader(stdin)
-		out, err := c.Output()
-		if err != nil {
-			t.Fatalf("rampart %s: %v", strings.Join(args, " "), err)
-		}
-		return string(out)
-	}
-	run("", "role", "create", "listener", "--permission", "live:read")
-	run("a long enough password", "user", "add", "bob", "--role", "listener", "--password-stdin")
-	key := strings.TrimSpace(run("", "apikey", "create", "--user", "bob", "--scope", "live:read"))
+	cli(t, dir, env, "", "role", "create", "listener", "--permission", "live:read")
+	cli(t, dir, env, "a long enough password", "user", "add", "bob", "--role", "listener", "--password-stdin")
+	key := cli(t, dir, env, "", "apikey", "create", "--user", "bob", "--scope", "live:read")
 	s := startServe(t, dir, env, "--listen", addr)
 	wsURL := "ws" + strings.TrimPrefix(s.url, "http") + "/live"
 
