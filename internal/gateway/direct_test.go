@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -429,5 +430,38 @@ func TestDirectPathStreamsEvents(t *testing.T) {
 		}
 		front.Close()
 		up.Close()
+	}
+}
+
+// An HTTP/2 client's reads take the direct path too (the upstream side is
+// HTTP/1.1 either way).
+func TestDirectPathFromHTTP2(t *testing.T) {
+	up := mirror(t)
+	p := newTestProxy(t, up.URL, 5*time.Second, IdentityHeaders{}, true)
+	var took atomic.Bool
+	front := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		took.Store(r.ProtoMajor == 2 && directable(r))
+		p.ServeHTTP(w, r)
+	}))
+	front.EnableHTTP2 = true
+	front.StartTLS()
+	defer front.Close()
+	client := front.Client()
+	req, _ := http.NewRequest("GET", front.URL+"/h2?x=1", nil)
+	req.Header.Set("X-Custom", "v")
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 || resp.StatusCode != 200 || string(b) != "body" {
+		t.Fatalf("%s %d %q", resp.Proto, resp.StatusCode, b)
+	}
+	if !took.Load() {
+		t.Fatal("the HTTP/2 request did not take the direct path")
+	}
+	if resp.Header.Get("X-Seen-Uri") != "/h2?x=1" || resp.Header.Get("X-Seen-H-X-Custom") != "v" || resp.Header.Get("X-Seen-H-X-Forwarded-Proto") != "https" {
+		t.Fatalf("upstream saw %v", resp.Header)
 	}
 }
