@@ -71,6 +71,9 @@ type App struct {
 
 	obsOnce sync.Once
 	obs     *observability
+	// detectCounts keeps the detector's counts and blocks in Redis (nil
+	// without Redis); set with obs.
+	detectCounts *cluster.DetectorCounts
 }
 
 // Open opens the database named by cfg, applies pending migrations, and

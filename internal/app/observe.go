@@ -61,8 +61,13 @@ func (a *App) observe() *observability {
 			telemetry.OnDetection(func(ctx context.Context, det telemetry.Detection) {
 				a.recordDetection(ctx, det)
 				if !det.BlockedUntil.IsZero() && a.Bus != nil {
-					// The other nodes block the address too.
-					if err := a.Bus.Publish(ctx, cluster.Event{Block: &cluster.Block{IP: det.IP, Until: det.BlockedUntil}}); err != nil {
+					// The other nodes block the address too, and nodes that
+					// start or reconnect later find it in Redis.
+					b := cluster.Block{IP: det.IP, Until: det.BlockedUntil}
+					if err := a.detectCounts.RecordBlock(ctx, b); err != nil {
+						a.Log.WarnContext(ctx, "keeping a blocked client IP in Redis", "error", err)
+					}
+					if err := a.Bus.Publish(ctx, cluster.Event{Block: &b}); err != nil {
 						a.Log.WarnContext(ctx, "announcing a blocked client IP", "error", err)
 					}
 				}
@@ -71,7 +76,8 @@ func (a *App) observe() *observability {
 				}
 			})}
 		if a.Redis != nil {
-			opts = append(opts, telemetry.WithSharedCounts(cluster.NewDetectorCounts(a.Redis, a.Config.Storage.RedisPrefix)))
+			a.detectCounts = cluster.NewDetectorCounts(a.Redis, a.Config.Storage.RedisPrefix)
+			opts = append(opts, telemetry.WithSharedCounts(a.detectCounts))
 		}
 		o.detector = telemetry.NewDetector(telemetry.DetectorConfig{Window: d.Window, IPFailures: d.IPFailures,
 			AccountFailures: d.AccountFailures, AutoBlock: d.AutoBlock, BlockFor: d.BlockFor}, opts...)

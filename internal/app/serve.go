@@ -245,6 +245,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 			if err := as.ReloadRevocations(ctx); err != nil && ctx.Err() == nil {
 				a.Log.Warn("reloading the revocation list", "error", err)
 			}
+			a.reloadBlocks(ctx)
 			a.credEpoch.Add(1)
 		})
 	}
@@ -264,6 +265,22 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 		return err
 	}
 	return nil
+}
+
+// reloadBlocks applies the detector's blocks kept in Redis: those
+// announced while this node was not listening.
+func (a *App) reloadBlocks(ctx context.Context) {
+	d := a.observe().detector // sets detectCounts
+	if a.detectCounts == nil {
+		return
+	}
+	bs, err := a.detectCounts.Blocks(ctx)
+	if err != nil && ctx.Err() == nil {
+		a.Log.Warn("reloading blocked client IPs", "error", err)
+	}
+	for _, b := range bs {
+		d.Block(b.IP, b.Until)
+	}
 }
 
 // retentionLoop deletes audit events older than keep, at start and then

@@ -177,6 +177,42 @@ end
 return {n, 0}
 `)
 
+// RecordBlock keeps a block in Redis until it ends, for the nodes that
+// start or reconnect after it was announced (see Blocks).
+func (c *DetectorCounts) RecordBlock(ctx context.Context, b Block) error {
+	ttl := time.Until(b.Until)
+	if ttl <= 0 {
+		return nil
+	}
+	return c.rdb.Set(ctx, c.prefix+"blocked:"+b.IP.String(), b.Until.UTC().Format(time.RFC3339Nano), ttl).Err()
+}
+
+// Blocks returns the blocks still in force.
+func (c *DetectorCounts) Blocks(ctx context.Context) ([]Block, error) {
+	var out []Block
+	iter := c.rdb.Scan(ctx, 0, c.prefix+"blocked:*", 1000).Iterator()
+	for iter.Next(ctx) {
+		key := iter.Val()
+		v, err := c.rdb.Get(ctx, key).Result()
+		if errors.Is(err, redis.Nil) {
+			continue // expired meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		ip, err := netip.ParseAddr(key[len(c.prefix+"blocked:"):])
+		if err != nil {
+			continue
+		}
+		until, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			continue
+		}
+		out = append(out, Block{IP: ip, Until: until})
+	}
+	return out, iter.Err()
+}
+
 // Failure implements telemetry.SharedCounts.
 func (c *DetectorCounts) Failure(ctx context.Context, key string, window time.Duration, threshold int) (int, bool, error) {
 	b := make([]byte, 8)

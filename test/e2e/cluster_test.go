@@ -402,7 +402,8 @@ routes:
 }
 
 // Brute force spread over three nodes sharing Redis is detected once, on
-// the sum of the failures, and the client IP is then refused by every node.
+// the sum of the failures, and the client IP is then refused by every node,
+// including one started after the block.
 func TestBruteForceBlockedOnEveryNode(t *testing.T) {
 	pg := testenv.PostgresURL(t)
 	redisURL := testenv.RedisURL(t)
@@ -445,6 +446,15 @@ routes:
 		}
 	}
 	t.Logf("detected address refused on all 3 nodes after %s", time.Since(start))
+	// A node started after the announcement finds the block in Redis.
+	late := startServe(t, t.TempDir(), env)
+	start = time.Now()
+	for code, _ := get(t, late.url+"/api/data"); code != 403; code, _ = get(t, late.url+"/api/data") {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("a node started after the block does not refuse the address (%d)\n%s", code, late.stderr)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	detected := 0
 	for _, s := range nodes {
 		detected += strings.Count(s.stderr.String(), "brute-force detected")
