@@ -184,7 +184,9 @@ func (d *Detector) Failure(ctx context.Context, ip netip.Addr, account string) {
 // answers, else in m under localKey.
 func (d *Detector) tally(ctx context.Context, m map[string]*failureLog, sharedKey, localKey string, threshold int, now time.Time) (int, bool) {
 	if d.shared != nil {
-		n, hit, err := d.shared.Failure(ctx, sharedKey, d.cfg.Window, threshold)
+		// A client that hangs up must not pass for a store outage: the
+		// store's own timeouts bound the call.
+		n, hit, err := d.shared.Failure(context.WithoutCancel(ctx), sharedKey, d.cfg.Window, threshold)
 		if err == nil {
 			if d.down.Swap(false) {
 				d.log.InfoContext(ctx, "brute-force detector: shared counts restored")
