@@ -288,3 +288,32 @@ func TestQueueCloseDeadline(t *testing.T) {
 		t.Fatalf("failed %d dropped %d", q.Failed(), q.Dropped())
 	}
 }
+
+// A redirect is a failed attempt: following it would turn the POST into a
+// body-less GET (event lost but counted delivered) and hand the secret
+// header to the redirect's target.
+func TestWebhookDoesNotFollowRedirects(t *testing.T) {
+	var leaked atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Hook-Secret") != "" {
+			leaked.Add(1)
+		}
+	}))
+	defer target.Close()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		http.Redirect(w, r, target.URL+"/elsewhere", http.StatusFound)
+	}))
+	defer srv.Close()
+	for _, client := range []*http.Client{nil, {Timeout: 5 * time.Second}} {
+		sink := &WebhookSink{URL: srv.URL, Header: http.Header{"X-Hook-Secret": {"s3cr3t"}}, Client: client}
+		err := sink.Send(context.Background(), sample(1)[0])
+		if err == nil || !strings.Contains(err.Error(), "302") {
+			t.Fatalf("client %v: Send = %v, want a failed attempt on 302", client, err)
+		}
+	}
+	if calls.Load() != 2 || leaked.Load() != 0 {
+		t.Fatalf("calls %d, secret sent to the redirect target %d times", calls.Load(), leaked.Load())
+	}
+}

@@ -13,14 +13,19 @@ import (
 )
 
 // WebhookSink POSTs each event as a JSON object to a URL. Any answer other
-// than 2xx is an error, so a Queue retries it.
+// than 2xx is an error, so a Queue retries it. Redirects are never followed,
+// whatever Client says: following one would turn the POST into a body-less
+// GET (a 301, 302 or 303) whose 2xx would count as delivered, send Header
+// to the redirect's target and let it downgrade https to http. A 3xx is
+// therefore a failed attempt.
 type WebhookSink struct {
 	// URL receives the events.
 	URL string
 	// Header is added to every request (an Authorization header, for
 	// example). It is never logged.
 	Header http.Header
-	// Client sends the requests. Nil means a client with a 10s timeout.
+	// Client sends the requests. Nil means a client with a 10s timeout. Its
+	// CheckRedirect is ignored: redirects are not followed.
 	Client *http.Client
 }
 
@@ -42,10 +47,13 @@ func (s *WebhookSink) Send(ctx context.Context, e Event) error {
 		}
 	}
 	req.Header.Set("Content-Type", "application/json")
-	c := s.Client
-	if c == nil {
-		c = &http.Client{Timeout: 10 * time.Second}
+	var c http.Client
+	if s.Client != nil {
+		c = *s.Client
+	} else {
+		c.Timeout = 10 * time.Second
 	}
+	c.CheckRedirect = noRedirects
 	resp, err := c.Do(req)
 	if err != nil {
 		// The URL may carry a token: name only the failure.
@@ -62,3 +70,6 @@ func (s *WebhookSink) Send(ctx context.Context, e Event) error {
 	}
 	return nil
 }
+
+// noRedirects makes a Client return a 3xx answer instead of following it.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
