@@ -217,6 +217,10 @@ func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Sprintf("Rate limit %q exceeded. Retry in %d s.", l.ps[idx[worst]].Name, wait))
 }
 
+// writeHeaders adds this middleware's policies to the RateLimit-Policy and
+// RateLimit fields. A limiter further out (one before authentication, say)
+// may have set them already: its members are kept and these appended, so
+// the response describes every policy evaluated.
 func (l *limiter) writeHeaders(h http.Header, idx []int, out []Result) {
 	var buf [128]byte
 	cur := buf[:0]
@@ -226,7 +230,7 @@ func (l *limiter) writeHeaders(h http.Header, idx []int, out []Result) {
 		}
 		cur = appendLimitItem(cur, l.ps[i].Name, out[j])
 	}
-	if len(idx) == len(l.ps) {
+	if len(idx) == len(l.ps) && len(h["Ratelimit-Policy"]) == 0 {
 		h["Ratelimit-Policy"] = l.allPolicies
 	} else {
 		var pol strings.Builder
@@ -236,7 +240,18 @@ func (l *limiter) writeHeaders(h http.Header, idx []int, out []Result) {
 			}
 			pol.WriteString(l.ps[i].item)
 		}
-		h.Set("RateLimit-Policy", pol.String())
+		appendList(h, "Ratelimit-Policy", pol.String())
 	}
-	h.Set("RateLimit", string(cur))
+	appendList(h, "Ratelimit", string(cur))
+}
+
+// appendList appends members to the Structured Fields List h[key]
+// (canonical), keeping it one field line.
+func appendList(h http.Header, key, members string) {
+	old := h[key]
+	if len(old) == 0 {
+		h[key] = []string{members}
+		return
+	}
+	h[key] = []string{strings.Join(old, ", ") + ", " + members}
 }

@@ -266,3 +266,31 @@ func TestValidatePolicies(t *testing.T) {
 	}()
 	Middleware(NewMemory(0), []Policy{{Name: "x", Limit: mustLimit(t, "1/s")}})
 }
+
+// A limiter after authentication adds its policies to the headers of the
+// limiter before it instead of replacing them.
+func TestMiddlewareNestedKeepsOuterHeaders(t *testing.T) {
+	t.Parallel()
+	b := NewMemory(0, WithClock(newFakeClock().Now))
+	inner := Middleware(b, []Policy{{Name: "user", Limit: mustLimit(t, "2/m"), Key: BySubject()}})(okHandler)
+	h := Middleware(b, []Policy{{Name: "ip", Limit: mustLimit(t, "100/m"), Key: ByIP()}})(inner)
+	for i := range 3 {
+		rec := serve(h, "198.51.100.7:1", withSubject("usr_1"))
+		if want := []int{204, 204, 429}[i]; rec.Code != want {
+			t.Errorf("request %d: %d, want %d", i+1, rec.Code, want)
+		}
+		if got := rec.Header().Values("RateLimit-Policy"); len(got) != 1 || got[0] != `"ip";q=100;w=60, "user";q=2;w=60` || !sfList.MatchString(got[0]) {
+			t.Errorf("request %d: RateLimit-Policy = %q", i+1, got)
+		}
+		want := []string{`"ip";r=99;t=1, "user";r=1;t=30`, `"ip";r=98;t=2, "user";r=0;t=60`, `"ip";r=97;t=2, "user";r=0;t=60`}[i]
+		if got := rec.Header().Values("RateLimit"); len(got) != 1 || got[0] != want || !sfList.MatchString(got[0]) {
+			t.Errorf("request %d: RateLimit = %q, want %q", i+1, got, want)
+		}
+	}
+	// The shared RateLimit-Policy value of the outer limiter is not
+	// modified by the inner one's append.
+	rec := serve(h, "198.51.100.8:1", nil)
+	if got := rec.Header().Get("RateLimit-Policy"); got != `"ip";q=100;w=60` {
+		t.Errorf("anonymous: RateLimit-Policy = %q", got)
+	}
+}
