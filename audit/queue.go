@@ -47,6 +47,11 @@ type Queue struct {
 	closeMu sync.RWMutex
 	closed  bool
 	giveUp  sync.Once
+	// base parents every attempt's context; abort cancels it when Close
+	// gives up, so an attempt in flight ends with Close's deadline rather
+	// than its own Timeout.
+	base  context.Context
+	abort context.CancelFunc
 
 	dropped   atomic.Uint64
 	failed    atomic.Uint64
@@ -77,6 +82,7 @@ func NewQueue(sink Sink, o QueueOptions) *Queue {
 		o.Log = slog.New(slog.DiscardHandler)
 	}
 	q := &Queue{sink: sink, o: o, ch: make(chan Event, o.Size), stop: make(chan struct{}), done: make(chan struct{})}
+	q.base, q.abort = context.WithCancel(context.Background())
 	go q.run()
 	return q
 }
@@ -108,7 +114,9 @@ func (q *Queue) Failed() uint64 { return q.failed.Load() }
 func (q *Queue) Delivered() uint64 { return q.delivered.Load() }
 
 // Close stops accepting events and delivers those queued until ctx ends;
-// what is left then is dropped.
+// what is left then is dropped, and an attempt in flight is cancelled, so
+// Close returns soon after ctx ends even when a sink hangs (as long as its
+// Send heeds its context).
 func (q *Queue) Close(ctx context.Context) error {
 	q.closeMu.Lock()
 	if !q.closed {
@@ -120,7 +128,10 @@ func (q *Queue) Close(ctx context.Context) error {
 	case <-q.done:
 		return nil
 	case <-ctx.Done():
-		q.giveUp.Do(func() { close(q.stop) })
+		q.giveUp.Do(func() {
+			close(q.stop)
+			q.abort()
+		})
 		<-q.done
 		return ctx.Err()
 	}
@@ -128,6 +139,7 @@ func (q *Queue) Close(ctx context.Context) error {
 
 func (q *Queue) run() {
 	defer close(q.done)
+	defer q.abort()
 	for e := range q.ch {
 		select {
 		case <-q.stop:
@@ -144,7 +156,7 @@ func (q *Queue) deliver(e Event) {
 	wait := q.o.Backoff
 	var err error
 	for attempt := 1; attempt <= q.o.Attempts; attempt++ {
-		ctx, cancel := context.WithTimeout(context.Background(), q.o.Timeout)
+		ctx, cancel := context.WithTimeout(q.base, q.o.Timeout)
 		err = q.sink.Send(ctx, e)
 		cancel()
 		if err == nil {

@@ -317,3 +317,37 @@ func TestWebhookDoesNotFollowRedirects(t *testing.T) {
 		t.Fatalf("calls %d, secret sent to the redirect target %d times", calls.Load(), leaked.Load())
 	}
 }
+
+// Close's deadline cancels an attempt in flight: a webhook that never
+// answers must not hold shutdown for the attempt's (much longer) Timeout.
+func TestQueueCloseCancelsAttemptInFlight(t *testing.T) {
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	q := NewQueue(&WebhookSink{URL: srv.URL, Client: &http.Client{}}, QueueOptions{Timeout: time.Minute, Attempts: 1})
+	q.Offer(sample(1)[0])
+	<-arrived
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if err := q.Close(ctx); err == nil {
+		t.Fatal("Close met its deadline with a webhook that never answers")
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("Close took %v with a 100ms deadline", d)
+	}
+	if q.Failed() != 1 {
+		t.Fatalf("failed %d, want 1", q.Failed())
+	}
+}
