@@ -2,6 +2,9 @@ package audit
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -47,6 +50,7 @@ type Queue struct {
 	closeMu sync.RWMutex
 	closed  bool
 	giveUp  sync.Once
+	release sync.Once
 	// base parents every attempt's context; abort cancels it when Close
 	// gives up, so an attempt in flight ends with Close's deadline rather
 	// than its own Timeout.
@@ -116,7 +120,8 @@ func (q *Queue) Delivered() uint64 { return q.delivered.Load() }
 // Close stops accepting events and delivers those queued until ctx ends;
 // what is left then is dropped, and an attempt in flight is cancelled, so
 // Close returns soon after ctx ends even when a sink hangs (as long as its
-// Send heeds its context).
+// Send heeds its context). When the delivering goroutine has ended, Close
+// closes the sink if it is an io.Closer (a FileSink, a SyslogSink), once.
 func (q *Queue) Close(ctx context.Context) error {
 	q.closeMu.Lock()
 	if !q.closed {
@@ -124,17 +129,25 @@ func (q *Queue) Close(ctx context.Context) error {
 		close(q.ch)
 	}
 	q.closeMu.Unlock()
+	var err error
 	select {
 	case <-q.done:
-		return nil
 	case <-ctx.Done():
 		q.giveUp.Do(func() {
 			close(q.stop)
 			q.abort()
 		})
 		<-q.done
-		return ctx.Err()
+		err = ctx.Err()
 	}
+	q.release.Do(func() {
+		if c, ok := q.sink.(io.Closer); ok {
+			if cerr := c.Close(); cerr != nil {
+				err = errors.Join(err, fmt.Errorf("audit sink %s: closing: %w", q.o.Name, cerr))
+			}
+		}
+	})
+	return err
 }
 
 func (q *Queue) run() {

@@ -351,3 +351,54 @@ func TestQueueCloseCancelsAttemptInFlight(t *testing.T) {
 		t.Fatalf("failed %d, want 1", q.Failed())
 	}
 }
+
+// closingSink records whether Close ran while a Send was still going.
+type closingSink struct {
+	sending atomic.Bool
+	closes  atomic.Int32
+	early   atomic.Bool
+}
+
+func (s *closingSink) Send(context.Context, Event) error {
+	s.sending.Store(true)
+	time.Sleep(time.Millisecond)
+	s.sending.Store(false)
+	return nil
+}
+
+func (s *closingSink) Close() error {
+	if s.sending.Load() {
+		s.early.Store(true)
+	}
+	s.closes.Add(1)
+	return nil
+}
+
+// Queue.Close closes a sink that is an io.Closer, once, after the last Send.
+func TestQueueCloseClosesSink(t *testing.T) {
+	s := &closingSink{}
+	q := NewQueue(s, QueueOptions{})
+	for _, e := range sample(5) {
+		q.Offer(e)
+	}
+	if err := q.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = q.Close(context.Background())
+	if s.closes.Load() != 1 || s.early.Load() || q.Delivered() != 5 {
+		t.Fatalf("closes %d, closed during a Send %v, delivered %d", s.closes.Load(), s.early.Load(), q.Delivered())
+	}
+	// A FileSink's file is closed with its queue.
+	fs, err := OpenFileSink(filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q = NewQueue(fs, QueueOptions{})
+	q.Offer(sample(1)[0])
+	if err := q.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Send(context.Background(), sample(1)[0]); !errors.Is(err, os.ErrClosed) {
+		t.Fatalf("Send after the queue closed = %v, want os.ErrClosed", err)
+	}
+}
