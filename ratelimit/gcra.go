@@ -49,9 +49,13 @@ func (r *Request) params() (params, error) {
 	if err := r.Limit.Validate(); err != nil {
 		return params{}, err
 	}
-	n := int64(max(r.N, 1))
 	iv := r.Limit.intervalMicros()
-	return params{interval: iv, tau: iv * int64(r.Limit.EffectiveBurst()), cost: iv * min(n, MaxRate+1)}, nil
+	burst := int64(r.Limit.EffectiveBurst())
+	// A cost above the burst is refused whatever it is: clamping it to
+	// burst+1 keeps interval × N from overflowing (Validate bounds
+	// interval × burst by MaxPeriod).
+	n := min(int64(max(r.N, 1)), burst+1)
+	return params{interval: iv, tau: iv * burst, cost: iv * n}, nil
 }
 
 // gcra decides one request at now (µs) against the stored theoretical

@@ -43,7 +43,9 @@ type Limit struct {
 	// Period is the time Rate events are spread over. Required, MinPeriod
 	// to MaxPeriod.
 	Period time.Duration
-	// Burst is the most events admitted at once. 0 means Rate.
+	// Burst is the most events admitted at once. 0 means Rate. Up to
+	// MaxRate, and no more than the burst refilling within MaxPeriod
+	// (Window at most MaxPeriod).
 	Burst int
 }
 
@@ -59,6 +61,10 @@ func (l Limit) Validate() error {
 		return fmt.Errorf("%w: %d per %v is faster than one event per %v", ErrInvalidLimit, l.Rate, l.Period, MinInterval)
 	case l.Burst < 0 || l.Burst > MaxRate:
 		return fmt.Errorf("%w: burst %d is not between 0 and %d", ErrInvalidLimit, l.Burst, MaxRate)
+	case int64(l.EffectiveBurst()) > int64(MaxPeriod/time.Microsecond)/l.intervalMicros():
+		// The burst's refill time, interval × burst, must stay within
+		// MaxPeriod: beyond it the backends' arithmetic overflows.
+		return fmt.Errorf("%w: burst %d at %d per %v takes longer than %v to refill", ErrInvalidLimit, l.EffectiveBurst(), l.Rate, l.Period, MaxPeriod)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ func TestParseLimit(t *testing.T) {
 		"100/h burst 1":  {Rate: 100, Period: time.Hour, Burst: 1},
 		"1/366d":         {Rate: 1, Period: 366 * 24 * time.Hour},
 		"7/90m burst 14": {Rate: 7, Period: 90 * time.Minute, Burst: 14},
+		"1/d burst 366":  {Rate: 1, Period: 24 * time.Hour, Burst: 366},
 	}
 	for s, want := range good {
 		got, err := ParseLimit(s)
@@ -32,6 +33,8 @@ func TestParseLimit(t *testing.T) {
 		"", "10", "/s", "10/", "0/s", "-1/s", "10/x", "10/S", "10/ s", "10/0s", "1.5/s",
 		"10/s burst", "10/s burst 0", "10/s burst -1", "2000000/s", "1/367d", "1/9999999999d",
 		"10/s burst 20 burst 5", "１０/s", "10/s  burst 2", "+5/s", "1/1us",
+		// interval × burst would overflow, or exceed MaxPeriod.
+		"1/d burst 1000000000", "1/366d burst 2", "1/d burst 367",
 	} {
 		if l, err := ParseLimit(s); !errors.Is(err, ErrInvalidLimit) {
 			t.Errorf("ParseLimit(%q) = %+v, %v; want ErrInvalidLimit", s, l, err)
@@ -91,4 +94,22 @@ func FuzzParseLimit(f *testing.F) {
 			t.Fatalf("%q → %+v → %q → %+v, %v", s, l, l.String(), back, err)
 		}
 	})
+}
+
+// A huge N is refused, not wrapped around into a small (or negative) cost.
+func TestHugeCostRefused(t *testing.T) {
+	t.Parallel()
+	// An interval of 2^44 µs (about 203 days) times 2^20 is 2^64: it used
+	// to wrap to a cost of 0, and be allowed.
+	l := Limit{Rate: 1, Period: (1 << 44) * time.Microsecond}
+	for _, n := range []int{2, 1 << 20, MaxRate + 1, 1 << 40, 1<<63 - 1} {
+		p, err := (&Request{Limit: l, N: n}).params()
+		if err != nil || p.cost <= p.tau {
+			t.Errorf("N=%d: cost %d tau %d, %v; want a cost above tau", n, p.cost, p.tau, err)
+		}
+		ok, _ := allowAll(t, NewMemory(0), Request{Key: "k", Limit: l, N: n})
+		if ok {
+			t.Errorf("N=%d allowed against %v", n, l)
+		}
+	}
 }
