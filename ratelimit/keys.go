@@ -21,8 +21,19 @@ type KeyFunc func(r *http.Request) (key string, ok bool)
 // ByIP keys on the client IP decided by clientip ([clientip.From]): the
 // address for IPv4 and its /64 for IPv6, since one IPv6 subscriber
 // commonly holds a whole /64 and could otherwise rotate through 2^64 keys.
-// It is ByIPPrefix(32, 64).
-func ByIP() KeyFunc { return ByIPPrefix(32, 64) }
+// The key is "ip:" + [clientip.Subscriber], so it names the same client
+// as everything else that groups by subscriber (an IPv4-mapped IPv6
+// address counts as its IPv4 address); a request whose client IP is
+// unknown is keyed "ip:unknown", as with ByIPPrefix.
+func ByIP() KeyFunc {
+	return func(r *http.Request) (string, bool) {
+		a := clientip.From(r)
+		if !a.IsValid() {
+			return "ip:unknown", true
+		}
+		return "ip:" + clientip.Subscriber(a), true
+	}
+}
 
 // ByIPPrefix keys on the client IP decided by clientip, masked to v4Bits
 // for IPv4 and v6Bits for IPv6. A request whose client IP is unknown (a
@@ -34,7 +45,7 @@ func ByIPPrefix(v4Bits, v6Bits int) KeyFunc {
 		panic("ratelimit.ByIPPrefix: prefix lengths out of range")
 	}
 	return func(r *http.Request) (string, bool) {
-		a := clientip.From(r)
+		a := clientip.From(r).Unmap()
 		if !a.IsValid() {
 			return "ip:unknown", true
 		}

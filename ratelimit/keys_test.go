@@ -44,6 +44,8 @@ func TestKeyFuncs(t *testing.T) {
 		{"IPv6 grouped by /64", ByIP(), req("2001:db8:1:2:aaaa::1", nil), "ip:2001:db8:1:2::/64"},
 		{"IPv6 same /64", ByIP(), req("2001:db8:1:2:ffff::9", nil), "ip:2001:db8:1:2::/64"},
 		{"IPv4 /24", ByIPPrefix(24, 48), req("203.0.113.9", nil), "ip:203.0.113.0/24"},
+		{"IPv4-mapped is its IPv4", ByIP(), req("::ffff:203.0.113.9", nil), "ip:203.0.113.9"},
+		{"IPv4-mapped /24", ByIPPrefix(24, 48), req("::ffff:203.0.113.9", nil), "ip:203.0.113.0/24"},
 		{"unknown IP shares a bucket", ByIP(), req("", nil), "ip:unknown"},
 		{"subject", BySubject(), req("203.0.113.9", alice), "sub:usr_1"},
 		{"no identity", BySubject(), req("203.0.113.9", nil), ""},
