@@ -23,6 +23,11 @@ type Policy struct {
 	// because what to count by is the decision that makes a limit work or
 	// not (see ByIP for why the client IP is decided by clientip).
 	Key KeyFunc
+	// KeyPrefix, optional, is put between the policy name and Key's key:
+	// the bucket is Name + ":" + KeyPrefix + key. It scopes a policy (to a
+	// route, say) without wrapping Key in a closure that concatenates on
+	// every request.
+	KeyPrefix string
 }
 
 // Decision is what a middleware decided for one policy of one request,
@@ -95,7 +100,7 @@ func validName(s string) bool {
 
 type compiled struct {
 	Policy
-	prefix string // Name + ":", the start of every key
+	prefix string // Name + ":" + KeyPrefix, the start of every key
 	item   string // the RateLimit-Policy member
 }
 
@@ -133,7 +138,7 @@ func Middleware(b Backend, policies []Policy, opts ...Option) func(http.Handler)
 	}
 	ps := make([]compiled, len(policies))
 	for i, p := range policies {
-		ps[i] = compiled{Policy: p, prefix: p.Name + ":", item: policyItem(p.Name, p.Limit)}
+		ps[i] = compiled{Policy: p, prefix: p.Name + ":" + p.KeyPrefix, item: policyItem(p.Name, p.Limit)}
 	}
 	items := make([]string, len(ps))
 	for i := range ps {

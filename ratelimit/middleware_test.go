@@ -294,3 +294,28 @@ func TestMiddlewareNestedKeepsOuterHeaders(t *testing.T) {
 		t.Errorf("anonymous: RateLimit-Policy = %q", got)
 	}
 }
+
+// KeyPrefix goes between the policy name and the key function's key.
+func TestMiddlewareKeyPrefix(t *testing.T) {
+	t.Parallel()
+	rec := &recordingBackend{}
+	h := Middleware(rec, []Policy{
+		{Name: "ip", Limit: mustLimit(t, "100/m"), Key: ByIP(), KeyPrefix: "route:api|"},
+		{Name: "user", Limit: mustLimit(t, "100/m"), Key: BySubject()},
+	})(okHandler)
+	serve(h, "198.51.100.7:1", withSubject("usr_1"))
+	if want := []string{"ip:route:api|ip:198.51.100.7", "user:sub:usr_1"}; strings.Join(rec.keys, " ") != strings.Join(want, " ") {
+		t.Errorf("keys = %q, want %q", rec.keys, want)
+	}
+}
+
+// recordingBackend admits everything and records the keys asked for.
+type recordingBackend struct{ keys []string }
+
+func (b *recordingBackend) Allow(_ context.Context, reqs []Request, out []Result) (bool, error) {
+	for i := range reqs {
+		b.keys = append(b.keys, reqs[i].Key)
+		out[i] = Result{Allowed: true, Remaining: 1}
+	}
+	return true, nil
+}

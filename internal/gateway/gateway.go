@@ -218,11 +218,7 @@ func routeLimits(r config.Route) (before, after []ratelimit.Policy, err error) {
 		if len(fs) > 1 {
 			key = ratelimit.All(fs...)
 		}
-		route := "route:" + r.Name + "|"
-		p := ratelimit.Policy{Name: l.PolicyName(), Limit: lim, Key: func(req *http.Request) (string, bool) {
-			k, ok := key(req)
-			return route + k, ok
-		}}
+		p := ratelimit.Policy{Name: l.PolicyName(), Limit: lim, Key: key, KeyPrefix: "route:" + r.Name + "|"}
 		if l.NeedsIdentity() {
 			after = append(after, p)
 		} else {
