@@ -1,6 +1,7 @@
 package ratelimit
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -18,6 +19,27 @@ type Request struct {
 	N int
 	// Peek asks whether N events would be allowed, without recording them.
 	Peek bool
+
+	// pre, set by Middleware, is Limit's validated parameters, computed
+	// once per policy; used only while it still describes Limit.
+	pre *prepared
+}
+
+// prepared is what a Limit's decisions share, computed once per policy.
+type prepared struct {
+	limit         Limit
+	interval, tau int64  // µs
+	ivArg, tauArg string // interval and tau in decimal, for the Redis script
+	burst         int64
+}
+
+func prepare(l Limit) (*prepared, error) {
+	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	iv, burst := l.intervalMicros(), int64(l.EffectiveBurst())
+	return &prepared{limit: l, interval: iv, tau: iv * burst, burst: burst,
+		ivArg: strconv.FormatInt(iv, 10), tauArg: strconv.FormatInt(iv*burst, 10)}, nil
 }
 
 // Result is a Backend's answer for one Request: enough to write the IETF
@@ -46,6 +68,9 @@ type params struct {
 }
 
 func (r *Request) params() (params, error) {
+	if pp := r.pre; pp != nil && pp.limit == r.Limit {
+		return params{interval: pp.interval, tau: pp.tau, cost: pp.interval * min(int64(max(r.N, 1)), pp.burst+1)}, nil
+	}
 	if err := r.Limit.Validate(); err != nil {
 		return params{}, err
 	}

@@ -113,3 +113,31 @@ func TestHugeCostRefused(t *testing.T) {
 		}
 	}
 }
+
+// The parameters a middleware prepares once per policy are those a Request
+// computes itself, and are ignored once they no longer describe its Limit.
+func TestPreparedParams(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"10/s", "10/s burst 20", "1/d burst 366", "100/h burst 1"} {
+		l := mustLimit(t, s)
+		pre, err := prepare(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range []int{-1, 0, 1, 2, 19, 21, 1 << 40} {
+			want, _ := (&Request{Limit: l, N: n}).params()
+			got, err := (&Request{Limit: l, N: n, pre: pre}).params()
+			if err != nil || got != want {
+				t.Errorf("%s N=%d: prepared %+v, %v; computed %+v", s, n, got, err, want)
+			}
+		}
+		other := mustLimit(t, "3/m")
+		want, _ := (&Request{Limit: other}).params()
+		if got, _ := (&Request{Limit: other, pre: pre}).params(); got != want {
+			t.Errorf("%s: stale prepared parameters used for %v", s, other)
+		}
+		if _, err := (&Request{Limit: Limit{}, pre: pre}).params(); err == nil {
+			t.Errorf("%s: an invalid Limit passed with stale prepared parameters", s)
+		}
+	}
+}

@@ -102,6 +102,7 @@ type compiled struct {
 	Policy
 	prefix string // Name + ":" + KeyPrefix, the start of every key
 	item   string // the RateLimit-Policy member
+	pre    *prepared
 }
 
 // Middleware returns middleware that holds requests to policies, decided by
@@ -138,7 +139,8 @@ func Middleware(b Backend, policies []Policy, opts ...Option) func(http.Handler)
 	}
 	ps := make([]compiled, len(policies))
 	for i, p := range policies {
-		ps[i] = compiled{Policy: p, prefix: p.Name + ":" + p.KeyPrefix, item: policyItem(p.Name, p.Limit)}
+		pre, _ := prepare(p.Limit) // validated above
+		ps[i] = compiled{Policy: p, prefix: p.Name + ":" + p.KeyPrefix, item: policyItem(p.Name, p.Limit), pre: pre}
 	}
 	items := make([]string, len(ps))
 	for i := range ps {
@@ -175,7 +177,7 @@ func (l *limiter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			continue
 		}
-		reqs = append(reqs, Request{Key: p.prefix + k, Limit: p.Limit, N: 1})
+		reqs = append(reqs, Request{Key: p.prefix + k, Limit: p.Limit, N: 1, pre: p.pre})
 		idx = append(idx, i)
 	}
 	if len(reqs) == 0 {

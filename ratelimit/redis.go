@@ -162,6 +162,15 @@ func (r *Redis) Allow(ctx context.Context, reqs []Request, out []Result) (bool, 
 		if reqs[i].Peek {
 			peek = "1"
 		}
+		if pp := reqs[i].pre; pp != nil && pp.limit == reqs[i].Limit {
+			// The policy's arguments, formatted once.
+			cost := pp.ivArg
+			if p.cost != p.interval {
+				cost = strconv.FormatInt(p.cost, 10)
+			}
+			args = append(args, cost, pp.ivArg, pp.tauArg, peek)
+			continue
+		}
 		args = append(args, strconv.FormatInt(p.cost, 10), strconv.FormatInt(p.interval, 10), strconv.FormatInt(p.tau, 10), peek)
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout)

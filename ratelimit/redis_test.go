@@ -108,3 +108,38 @@ func TestRedisMatchesMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisPreparedMatchesMemory is TestRedisMatchesMemory with the
+// per-policy prepared arguments a middleware passes to Redis.
+func TestRedisPreparedMatchesMemory(t *testing.T) {
+	t.Parallel()
+	rb, _, _ := testRedis(t)
+	mb := NewMemory(0)
+	limits := []Limit{mustLimit(t, "7/h"), mustLimit(t, "3/h burst 5"), mustLimit(t, "20/d")}
+	pre := make([]*prepared, len(limits))
+	for i, l := range limits {
+		pre[i], _ = prepare(l)
+	}
+	for i := range 60 {
+		reqs := []Request{
+			{Key: "a", Limit: limits[0], N: 1 + i%2},
+			{Key: "b", Limit: limits[1], Peek: i%5 == 0},
+			{Key: "c", Limit: limits[2]},
+		}
+		prepped := make([]Request, len(reqs))
+		for j := range reqs {
+			prepped[j] = reqs[j]
+			prepped[j].pre = pre[j]
+		}
+		okR, outR := allowAll(t, rb, prepped...)
+		okM, outM := allowAll(t, mb, reqs...)
+		if okR != okM {
+			t.Fatalf("step %d: redis %v, memory %v", i, okR, okM)
+		}
+		for j := range reqs {
+			if r, m := outR[j], outM[j]; r.Allowed != m.Allowed || r.Remaining != m.Remaining {
+				t.Fatalf("step %d req %d: redis %+v, memory %+v", i, j, r, m)
+			}
+		}
+	}
+}
