@@ -40,8 +40,9 @@ const DefaultProbeInterval = time.Second
 // Fallback puts a shared primary backend (Redis) in front of a local one
 // (Memory) with a circuit breaker between them.
 //
-// While the primary answers, every decision goes to it. The first failure
-// opens the circuit: Fallback logs once, reports the outage through
+// While the primary answers, every decision goes to it.
+// DefaultFailureThreshold consecutive failures (see WithFailureThreshold)
+// open the circuit: Fallback logs once, reports the outage through
 // WithStateHook, and from then on decides without touching the primary,
 // except that one decision every probe interval tries it again (half-open);
 // the first probe that succeeds closes the circuit, logs the recovery and
