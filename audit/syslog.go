@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -19,6 +20,17 @@ func facilityNames() []string {
 	return []string{"kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
 		"uucp", "cron", "authpriv", "ftp", "ntp", "security", "console", "",
 		"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"}
+}
+
+// FacilityNames lists the facility names Facility knows, by code.
+func FacilityNames() []string {
+	var out []string
+	for _, n := range facilityNames() {
+		if n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Facility returns the RFC 5424 code of a facility name ("auth", "local0" …).
@@ -109,17 +121,27 @@ var _ Sink = (*SyslogSink)(nil)
 // NewSyslogSink returns a sink for address "udp://HOST:PORT" or
 // "tcp://HOST:PORT" and a facility name such as "auth".
 func NewSyslogSink(address, facility string) (*SyslogSink, error) {
-	u, err := url.Parse(address)
-	if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp") || u.Host == "" || u.Port() == "" {
-		return nil, fmt.Errorf("syslog address %q: want udp://HOST:PORT or tcp://HOST:PORT", address)
+	network, hostport, err := ParseSyslogAddress(address)
+	if err != nil {
+		return nil, fmt.Errorf("syslog address %q: %w", address, err)
 	}
 	f, ok := Facility(facility)
 	if !ok {
 		return nil, fmt.Errorf("syslog facility %q: unknown", facility)
 	}
 	host, _ := os.Hostname()
-	return &SyslogSink{network: u.Scheme, addr: u.Host, facility: f, hostname: host, pid: os.Getpid(),
+	return &SyslogSink{network: network, addr: hostport, facility: f, hostname: host, pid: os.Getpid(),
 		dialer: net.Dialer{Timeout: 5 * time.Second}}, nil
+}
+
+// ParseSyslogAddress splits a syslog sink address, "udp://HOST:PORT" or
+// "tcp://HOST:PORT", into its network and HOST:PORT.
+func ParseSyslogAddress(address string) (network, hostport string, err error) {
+	u, err := url.Parse(address)
+	if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp") || u.Hostname() == "" || u.Port() == "" {
+		return "", "", errors.New("want udp://HOST:PORT or tcp://HOST:PORT")
+	}
+	return u.Scheme, u.Host, nil
 }
 
 // Send writes e to the server, connecting first if needed.

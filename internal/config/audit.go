@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/rampart-sec/rampart/audit"
 )
 
 // Audit configures the audit trail of security events. Events are always
@@ -68,14 +70,13 @@ func (s AuditSink) validate(v *validator, path string) {
 	case "syslog":
 		need("address", s.Address)
 		if s.Address != "" {
-			u, err := url.Parse(s.Address)
-			if err != nil || (u.Scheme != "udp" && u.Scheme != "tcp") || u.Port() == "" {
-				v.errorf(joinKey(path, "address"), "want udp://HOST:PORT or tcp://HOST:PORT")
+			if _, _, err := audit.ParseSyslogAddress(s.Address); err != nil {
+				v.errorf(joinKey(path, "address"), "%v", err)
 			}
 		}
-		v.oneOf(joinKey(path, "facility"), s.Facility, "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news",
-			"uucp", "cron", "authpriv", "ftp", "ntp", "security", "console",
-			"local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7")
+		if _, ok := audit.Facility(s.Facility); !ok {
+			v.errorf(joinKey(path, "facility"), "must be one of %s; got %s", strings.Join(audit.FacilityNames(), ", "), quoteValue(s.Facility))
+		}
 	case "webhook":
 		need("url", s.URL)
 		if s.URL != "" {

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rampart-sec/rampart/audit"
 )
 
 func TestAuditSinks(t *testing.T) {
@@ -42,6 +44,31 @@ audit:
 		"audit.sinks[2].facility", "audit.sinks[3].url", "audit.sinks[3].headers", "audit.sinks[3].secret_file"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("errors do not name %s:\n%v", want, err)
+		}
+	}
+}
+
+// Syslog sinks are validated as audit.NewSyslogSink reads them: facility
+// names in any case, and an address must name a host.
+func TestAuditSyslogAsTheSinkReadsIt(t *testing.T) {
+	for _, c := range []struct {
+		address, facility string
+		ok                bool
+	}{
+		{"udp://127.0.0.1:514", "local3", true},
+		{"tcp://syslog.example:6514", "AUTH", true},
+		{"udp://:514", "auth", false},
+		{"udp://127.0.0.1", "auth", false},
+		{"udp://127.0.0.1:514", "cron2", false},
+	} {
+		doc := "version: 1\naudit:\n  sinks:\n    - {type: syslog, address: \"" + c.address + "\", facility: " + c.facility + "}\n"
+		_, err := Parse("a.yaml", []byte(doc), nil)
+		if (err == nil) != c.ok {
+			t.Errorf("%s %s: %v, want ok %v", c.address, c.facility, err, c.ok)
+		}
+		_, serr := audit.NewSyslogSink(c.address, c.facility)
+		if (serr == nil) != c.ok {
+			t.Errorf("NewSyslogSink(%s, %s): %v, want ok %v", c.address, c.facility, serr, c.ok)
 		}
 	}
 }
