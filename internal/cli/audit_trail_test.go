@@ -247,3 +247,35 @@ func TestAuditPruneCLI(t *testing.T) {
 		}
 	})
 }
+
+// A secret the command has already made (a new client's, a new API key, a
+// rotated client secret whose old one no longer works) is printed even when
+// the audit write fails; the command still fails, naming the unrecorded change.
+func TestSecretShownWhenAuditWriteFails(t *testing.T) {
+	dir := isolate(t)
+	must(t, pw, "user", "add", "alice", "--password-stdin")
+	var c map[string]string
+	json.Unmarshal([]byte(must(t, "", "client", "create", "--name", "svc", "--grant", "client_credentials", "--json")), &c)
+
+	st := trailDB(t, dir)
+	if _, err := st.DB().Exec("CREATE TRIGGER audit_down BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit is down'); END"); err != nil {
+		t.Fatal(err)
+	}
+	const notRecorded = "its audit event could not be recorded"
+	for _, tc := range []struct {
+		args []string
+		want string // on stdout
+	}{
+		{[]string{"client", "rotate-secret", c["client_id"]}, "client_secret: "},
+		{[]string{"client", "rotate-secret", c["client_id"], "--json"}, `"client_secret": "`},
+		{[]string{"client", "create", "--name", "svc2", "--grant", "client_credentials"}, "client_secret: "},
+		{[]string{"client", "create", "--name", "svc3", "--grant", "client_credentials", "--json"}, `"client_secret": "`},
+		{[]string{"apikey", "create", "--user", "alice"}, "rk_"},
+		{[]string{"apikey", "create", "--user", "alice", "--json"}, `"key": "rk_`},
+	} {
+		r := fails(t, 1, "", tc.args, notRecorded, "audit is down")
+		if !strings.Contains(r.out, tc.want) {
+			t.Errorf("rampart %s: the secret was not printed; stdout %q", strings.Join(tc.args, " "), r.out)
+		}
+	}
+}
