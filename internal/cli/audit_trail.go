@@ -116,6 +116,9 @@ func newAuditTailCmd(s *streams) *cobra.Command {
 			if n < 1 || n > 10000 {
 				return usagef("-n %d: want 1 to 10000", n)
 			}
+			if follow && every <= 0 {
+				return usagef("--interval %s: want a positive duration", every)
+			}
 			es, err := a.Audit.Events(ctx, store.AuditQuery{Newest: true, Limit: n})
 			if err != nil {
 				return err

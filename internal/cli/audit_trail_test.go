@@ -279,3 +279,12 @@ func TestSecretShownWhenAuditWriteFails(t *testing.T) {
 		}
 	}
 }
+
+// `audit tail --follow` refuses a poll interval that is not positive (a
+// ticker cannot have one) instead of panicking.
+func TestAuditTailBadInterval(t *testing.T) {
+	isolate(t)
+	for _, iv := range []string{"0", "-1s"} {
+		fails(t, 2, "", []string{"audit", "tail", "--follow", "--interval", iv}, "--interval", "want a positive duration")
+	}
+}
