@@ -288,3 +288,39 @@ func TestAuditTailBadInterval(t *testing.T) {
 		fails(t, 2, "", []string{"audit", "tail", "--follow", "--interval", iv}, "--interval", "want a positive duration")
 	}
 }
+
+// Following from an empty trail says so once, then prints the first rows
+// that arrive under the table's header, which is not repeated after.
+func TestEventWriterFollowFromEmpty(t *testing.T) {
+	var b strings.Builder
+	w := newEventWriter(&b, false)
+	step := func(es ...audit.Event) string {
+		t.Helper()
+		b.Reset()
+		if err := w.write(es); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.flush(); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if got := step(); got != "no audit events\n" {
+		t.Fatalf("empty: %q", got)
+	}
+	if got := step(); got != "" {
+		t.Fatalf("still empty: %q", got)
+	}
+	got := step(audit.Event{Seq: 1, Time: at, Type: audit.AdminUserCreated, Outcome: audit.Success, Subject: "alice"})
+	if lines := strings.Split(strings.TrimSpace(got), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "SEQ ") || !strings.HasPrefix(lines[1], "1 ") {
+		t.Fatalf("first rows: %q", got)
+	}
+	got = step(audit.Event{Seq: 2, Time: at, Type: audit.AdminUserDisabled, Outcome: audit.Success, Subject: "alice"})
+	if lines := strings.Split(strings.TrimSpace(got), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "2 ") {
+		t.Fatalf("later rows: %q", got)
+	}
+	if got := step(); got != "" {
+		t.Fatalf("nothing new: %q", got)
+	}
+}
