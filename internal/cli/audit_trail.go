@@ -191,13 +191,11 @@ func newAuditSearchCmd(s *streams) *cobra.Command {
 				return usagef("--limit %d: want 1 to 10000", limit)
 			}
 			known := audit.Types()
-			for _, t := range types {
-				for _, one := range strings.Split(t, ",") {
-					if !slices.Contains(known, audit.Type(one)) {
-						return usagef("--type %q: unknown event type (see docs/audit.md)", one)
-					}
-					q.Types = append(q.Types, one)
+			for _, t := range types { // StringSliceVar has split "a,b" already
+				if !slices.Contains(known, audit.Type(t)) {
+					return usagef("--type %q: unknown event type (see docs/audit.md)", t)
 				}
+				q.Types = append(q.Types, t)
 			}
 			es, err := a.Audit.Events(ctx, q)
 			if err != nil {
