@@ -131,7 +131,7 @@ func runAuditDeps(ctx context.Context, s *streams, dir string, f auditDepsFlags)
 		return err
 	}
 	if f.reach {
-		govulnDB := "https://vuln.go.dev"
+		govulnDB := depaudit.DefaultGoVulnDB
 		if f.db != "" {
 			if govulnDB, err = depaudit.GoVulnDBURL(f.db); err != nil {
 				return err

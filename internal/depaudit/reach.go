@@ -135,6 +135,9 @@ func annotateReachability(ctx context.Context, rep *Report, db string, env []str
 	}
 }
 
+// DefaultGoVulnDB is the Go vulnerability database govulncheck reads online.
+const DefaultGoVulnDB = "https://vuln.go.dev"
+
 // GoVulnDBURL returns the -db argument govulncheck needs for the offline
 // database directory dir: its data/osv folder for a golang.org/x/vulndb
 // tree, else dir itself, as an absolute file:// URL.
