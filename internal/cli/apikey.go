@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -74,15 +75,15 @@ func newAPIKeyCreateCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.RecordAdmin(ctx, audit.AdminAPIKeyCreated, user, map[string]string{"key_id": nk.Meta.ID, "name": name, "scopes": strings.Join(nk.Meta.Scopes, ","), "expires": expires}); err != nil {
-				return err
-			}
+			// The key exists now: show it even if the audit write fails,
+			// or it is lost with no way to get it.
+			recErr := a.RecordAdmin(ctx, audit.AdminAPIKeyCreated, user, map[string]string{"key_id": nk.Meta.ID, "name": name, "scopes": strings.Join(nk.Meta.Scopes, ","), "expires": expires})
 			if asJSON {
 				out := struct {
 					Key string `json:"key"`
 					apiKeyJSON
 				}{nk.Key, toAPIKeyJSON(nk.Meta, a)}
-				return printJSON(s.out, out)
+				return errors.Join(printJSON(s.out, out), recErr)
 			}
 			fmt.Fprintln(s.out, nk.Key)
 			exp := "never"
@@ -91,7 +92,7 @@ func newAPIKeyCreateCmd(s *streams) *cobra.Command {
 			}
 			fmt.Fprintf(s.err, "API key %s for %s, scopes %s, expires %s.\nStore it now: it cannot be shown again.\n",
 				nk.Meta.ID, user, listText(nk.Meta.Scopes), exp)
-			return nil
+			return recErr
 		}),
 	}
 	cmd.Flags().StringVar(&user, "user", "", "owner of the key (required)")

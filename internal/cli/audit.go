@@ -131,7 +131,7 @@ func runAuditDeps(ctx context.Context, s *streams, dir string, f auditDepsFlags)
 		return err
 	}
 	if f.reach {
-		govulnDB := "https://vuln.go.dev"
+		govulnDB := depaudit.DefaultGoVulnDB
 		if f.db != "" {
 			if govulnDB, err = depaudit.GoVulnDBURL(f.db); err != nil {
 				return err
@@ -144,13 +144,7 @@ func runAuditDeps(ctx context.Context, s *streams, dir string, f auditDepsFlags)
 	}
 	switch {
 	case rep.Fails(level):
-		n := 0
-		for _, fd := range rep.Findings {
-			if fd.Severity.Level == depaudit.LevelUnknown || fd.Severity.Level >= level {
-				n++
-			}
-		}
-		return exitf(1, "audit deps: %d finding(s) at or above %s (or of unknown severity)", n, level)
+		return exitf(1, "audit deps: %d finding(s) at or above %s (or of unknown severity)", rep.CountFailing(level), level)
 	case rep.Incomplete():
 		return exitf(1, "audit deps: incomplete: a lock file could not be read (see the report's problems)")
 	}

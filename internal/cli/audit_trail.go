@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -116,6 +115,9 @@ func newAuditTailCmd(s *streams) *cobra.Command {
 			if n < 1 || n > 10000 {
 				return usagef("-n %d: want 1 to 10000", n)
 			}
+			if follow && every <= 0 {
+				return usagef("--interval %s: want a positive duration", every)
+			}
 			es, err := a.Audit.Events(ctx, store.AuditQuery{Newest: true, Limit: n})
 			if err != nil {
 				return err
@@ -149,7 +151,6 @@ func newAuditTailCmd(s *streams) *cobra.Command {
 				}
 				if len(more) > 0 {
 					last = more[len(more)-1].Seq
-					w.header = false // a table's header is printed once
 					if err := w.write(more); err != nil {
 						return err
 					}
@@ -190,13 +191,11 @@ func newAuditSearchCmd(s *streams) *cobra.Command {
 				return usagef("--limit %d: want 1 to 10000", limit)
 			}
 			known := audit.Types()
-			for _, t := range types {
-				for _, one := range strings.Split(t, ",") {
-					if !slices.Contains(known, audit.Type(one)) {
-						return usagef("--type %q: unknown event type (see docs/audit.md)", one)
-					}
-					q.Types = append(q.Types, one)
+			for _, t := range types { // StringSliceVar has split "a,b" already
+				if !slices.Contains(known, audit.Type(t)) {
+					return usagef("--type %q: unknown event type (see docs/audit.md)", t)
 				}
+				q.Types = append(q.Types, t)
 			}
 			es, err := a.Audit.Events(ctx, q)
 			if err != nil {
@@ -236,12 +235,15 @@ func parseWhen(v string, now time.Time) (time.Time, error) {
 type eventWriter struct {
 	w      io.Writer
 	json   bool
-	header bool
+	headed bool // the table's header has been printed
+	empty  bool // "no audit events" has been printed
 	rows   [][]string
 }
 
+var eventHeader = []string{"SEQ", "TIME", "TYPE", "OUTCOME", "ACTOR", "SUBJECT", "CLIENT IP", "DETAILS"}
+
 func newEventWriter(w io.Writer, asJSON bool) *eventWriter {
-	return &eventWriter{w: w, json: asJSON, header: true}
+	return &eventWriter{w: w, json: asJSON}
 }
 
 func (ew *eventWriter) write(es []audit.Event) error {
@@ -262,26 +264,27 @@ func (ew *eventWriter) write(es []audit.Event) error {
 	return nil
 }
 
-// flush prints the table rows gathered so far.
+// flush prints the table rows gathered so far, with the header the first
+// time; when there are none and nothing was printed yet, it says so once.
 func (ew *eventWriter) flush() error {
-	if ew.json || (len(ew.rows) == 0 && !ew.header) {
+	if ew.json {
 		return nil
 	}
 	if len(ew.rows) == 0 {
+		if ew.headed || ew.empty {
+			return nil
+		}
+		ew.empty = true
 		_, err := fmt.Fprintln(ew.w, "no audit events")
-		ew.header = false
 		return err
 	}
-	header := []string{"SEQ", "TIME", "TYPE", "OUTCOME", "ACTOR", "SUBJECT", "CLIENT IP", "DETAILS"}
-	tw := tabwriter.NewWriter(ew.w, 0, 4, 2, ' ', 0)
-	if ew.header {
-		fmt.Fprintln(tw, strings.Join(header, "\t"))
+	var header []string
+	if !ew.headed {
+		header = eventHeader
 	}
-	for _, r := range ew.rows {
-		fmt.Fprintln(tw, strings.Join(r, "\t"))
-	}
-	ew.rows, ew.header = nil, false
-	return tw.Flush()
+	rows := ew.rows
+	ew.rows, ew.headed = nil, true
+	return table(ew.w, header, rows)
 }
 
 func dash(s string) string {

@@ -247,3 +247,80 @@ func TestAuditPruneCLI(t *testing.T) {
 		}
 	})
 }
+
+// A secret the command has already made (a new client's, a new API key, a
+// rotated client secret whose old one no longer works) is printed even when
+// the audit write fails; the command still fails, naming the unrecorded change.
+func TestSecretShownWhenAuditWriteFails(t *testing.T) {
+	dir := isolate(t)
+	must(t, pw, "user", "add", "alice", "--password-stdin")
+	var c map[string]string
+	json.Unmarshal([]byte(must(t, "", "client", "create", "--name", "svc", "--grant", "client_credentials", "--json")), &c)
+
+	st := trailDB(t, dir)
+	if _, err := st.DB().Exec("CREATE TRIGGER audit_down BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit is down'); END"); err != nil {
+		t.Fatal(err)
+	}
+	const notRecorded = "its audit event could not be recorded"
+	for _, tc := range []struct {
+		args []string
+		want string // on stdout
+	}{
+		{[]string{"client", "rotate-secret", c["client_id"]}, "client_secret: "},
+		{[]string{"client", "rotate-secret", c["client_id"], "--json"}, `"client_secret": "`},
+		{[]string{"client", "create", "--name", "svc2", "--grant", "client_credentials"}, "client_secret: "},
+		{[]string{"client", "create", "--name", "svc3", "--grant", "client_credentials", "--json"}, `"client_secret": "`},
+		{[]string{"apikey", "create", "--user", "alice"}, "rk_"},
+		{[]string{"apikey", "create", "--user", "alice", "--json"}, `"key": "rk_`},
+	} {
+		r := fails(t, 1, "", tc.args, notRecorded, "audit is down")
+		if !strings.Contains(r.out, tc.want) {
+			t.Errorf("rampart %s: the secret was not printed; stdout %q", strings.Join(tc.args, " "), r.out)
+		}
+	}
+}
+
+// `audit tail --follow` refuses a poll interval that is not positive (a
+// ticker cannot have one) instead of panicking.
+func TestAuditTailBadInterval(t *testing.T) {
+	isolate(t)
+	for _, iv := range []string{"0", "-1s"} {
+		fails(t, 2, "", []string{"audit", "tail", "--follow", "--interval", iv}, "--interval", "want a positive duration")
+	}
+}
+
+// Following from an empty trail says so once, then prints the first rows
+// that arrive under the table's header, which is not repeated after.
+func TestEventWriterFollowFromEmpty(t *testing.T) {
+	var b strings.Builder
+	w := newEventWriter(&b, false)
+	step := func(es ...audit.Event) string {
+		t.Helper()
+		b.Reset()
+		if err := w.write(es); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.flush(); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	if got := step(); got != "no audit events\n" {
+		t.Fatalf("empty: %q", got)
+	}
+	if got := step(); got != "" {
+		t.Fatalf("still empty: %q", got)
+	}
+	got := step(audit.Event{Seq: 1, Time: at, Type: audit.AdminUserCreated, Outcome: audit.Success, Subject: "alice"})
+	if lines := strings.Split(strings.TrimSpace(got), "\n"); len(lines) != 2 || !strings.HasPrefix(lines[0], "SEQ ") || !strings.HasPrefix(lines[1], "1 ") {
+		t.Fatalf("first rows: %q", got)
+	}
+	got = step(audit.Event{Seq: 2, Time: at, Type: audit.AdminUserDisabled, Outcome: audit.Success, Subject: "alice"})
+	if lines := strings.Split(strings.TrimSpace(got), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "2 ") {
+		t.Fatalf("later rows: %q", got)
+	}
+	if got := step(); got != "" {
+		t.Fatalf("nothing new: %q", got)
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -67,23 +68,23 @@ func newClientCreateCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.RecordAdmin(ctx, audit.AdminClientCreated, c.ID, map[string]string{"name": c.Name, "public": strconv.FormatBool(c.Public),
-				"grant_types": strings.Join(c.GrantTypes, ","), "scopes": strings.Join(c.Scopes, " ")}); err != nil {
-				return err
-			}
+			// The client exists now: show its secret even if the audit
+			// write fails, or the secret is lost with no way to get it.
+			recErr := a.RecordAdmin(ctx, audit.AdminClientCreated, c.ID, map[string]string{"name": c.Name, "public": strconv.FormatBool(c.Public),
+				"grant_types": strings.Join(c.GrantTypes, ","), "scopes": strings.Join(c.Scopes, " ")})
 			if asJSON {
 				out := struct {
 					clientJSON
 					ClientSecret string `json:"client_secret,omitempty"`
 				}{toClientJSON(c), secret}
-				return printJSON(s.out, out)
+				return errors.Join(printJSON(s.out, out), recErr)
 			}
 			fmt.Fprintf(s.out, "client_id:     %s\n", c.ID)
 			if secret != "" {
 				fmt.Fprintf(s.out, "client_secret: %s\n", secret)
 				fmt.Fprintln(s.err, "Store the secret now: it cannot be shown again (rampart client rotate-secret makes a new one).")
 			}
-			return nil
+			return recErr
 		}),
 	}
 	f := cmd.Flags()
@@ -193,14 +194,14 @@ func newClientRotateCmd(s *streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := a.RecordAdmin(ctx, audit.AdminClientSecretRotated, args[0], nil); err != nil {
-				return err
-			}
+			// The old secret no longer works: show the new one even if the
+			// audit write fails, or the client is locked out.
+			recErr := a.RecordAdmin(ctx, audit.AdminClientSecretRotated, args[0], nil)
 			if asJSON {
-				return printJSON(s.out, map[string]string{"client_id": args[0], "client_secret": secret})
+				return errors.Join(printJSON(s.out, map[string]string{"client_id": args[0], "client_secret": secret}), recErr)
 			}
 			fmt.Fprintf(s.out, "client_secret: %s\n", secret)
-			return nil
+			return recErr
 		}),
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")

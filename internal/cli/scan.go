@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -114,15 +115,13 @@ func runScan(ctx context.Context, s *streams, f scanFlags, target string) error 
 		}
 		o.OpenAPISource = f.openapi
 	}
-	out := s.out
+	// A report for --out is rendered in memory and written once the scan
+	// has succeeded: a scan that fails leaves the previous report alone.
+	var out io.Writer = s.out
+	var buf bytes.Buffer
 	colour := false
 	if f.out != "" {
-		file, err := os.Create(f.out)
-		if err != nil {
-			return usagef("--out: %v", err)
-		}
-		defer file.Close()
-		out = file
+		out = &buf
 	} else if fd, ok := s.out.(*os.File); ok && f.format == "text" {
 		colour = term.IsTerminal(int(fd.Fd())) && os.Getenv("NO_COLOR") == ""
 	}
@@ -150,6 +149,9 @@ func runScan(ctx context.Context, s *streams, f scanFlags, target string) error 
 		return fmt.Errorf("writing the report: %w", err)
 	}
 	if f.out != "" {
+		if err := os.WriteFile(f.out, buf.Bytes(), 0o666); err != nil { // WriteFile reports a failed close
+			return usagef("--out: %v", err)
+		}
 		fmt.Fprintf(s.err, "report written to %s\n", f.out)
 	}
 	if report.AtOrAbove(failOn) {

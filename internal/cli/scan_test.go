@@ -211,6 +211,21 @@ func TestScanCLI(t *testing.T) {
 			fails(t, 2, "", tc.args, tc.msg)
 		})
 	}
+	t.Run("a failed scan keeps the previous --out report", func(t *testing.T) {
+		prev := filepath.Join(dir, "report.json")
+		if err := os.WriteFile(prev, []byte("previous report\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fails(t, 2, "", []string{"scan", deadURL, "--format", "json", "--out", prev}, "target unreachable")
+		if b, err := os.ReadFile(prev); err != nil || string(b) != "previous report\n" {
+			t.Fatalf("--out file after a failed scan: %q, %v", b, err)
+		}
+		must(t, "", "scan", vulnerable.URL, "--rate", "500", "--max-requests", "150", "--fail-on", "high", "--format", "json", "--out", prev)
+		if b, err := os.ReadFile(prev); err != nil || !json.Valid(b) {
+			t.Fatalf("--out file after a scan: %.200q, %v", b, err)
+		}
+		fails(t, 2, "", []string{"scan", vulnerable.URL, "--rate", "500", "--max-requests", "150", "--fail-on", "high", "--out", filepath.Join(dir, "no", "such", "dir", "r.txt")}, "--out")
+	})
 	t.Run("malformed spec is ErrBadSpec", func(t *testing.T) {
 		_, err := scan.Run(context.Background(), scan.Options{Target: vulnerable.URL, OpenAPI: []byte("{"), OpenAPISource: "x"})
 		if !errors.Is(err, scan.ErrBadSpec) {

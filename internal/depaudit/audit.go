@@ -84,9 +84,23 @@ func (r *Report) Incomplete() bool {
 // unknown severity counts at every level: the Go vulnerability database
 // rates nothing, and an unrated vulnerability is not assumed to be minor.
 func (r *Report) Fails(level Level) bool {
-	return slices.ContainsFunc(r.Findings, func(f Finding) bool {
-		return f.Severity.Level == LevelUnknown || f.Severity.Level >= level
-	})
+	return slices.ContainsFunc(r.Findings, func(f Finding) bool { return f.failsAt(level) })
+}
+
+// CountFailing returns how many findings make Fails(level) true.
+func (r *Report) CountFailing(level Level) int {
+	n := 0
+	for _, f := range r.Findings {
+		if f.failsAt(level) {
+			n++
+		}
+	}
+	return n
+}
+
+// failsAt reports whether f is at or above level, or of unknown severity.
+func (f Finding) failsAt(level Level) bool {
+	return f.Severity.Level == LevelUnknown || f.Severity.Level >= level
 }
 
 // Audit reads the lock files under dir, matches their packages against

@@ -165,6 +165,12 @@ func TestFailsCountsUnknownSeverity(t *testing.T) {
 	if rep.Fails(LevelHigh) || !rep.Fails(LevelMedium) || !rep.Fails(LevelLow) {
 		t.Error("a medium finding must fail low and medium only")
 	}
+	rep.Findings = append(rep.Findings, Finding{ID: "GO-2"}, Finding{ID: "Y", Severity: Rating{Level: LevelLow}})
+	for level, want := range map[Level]int{LevelCritical: 1, LevelHigh: 1, LevelMedium: 2, LevelLow: 3} {
+		if got := rep.CountFailing(level); got != want {
+			t.Errorf("CountFailing(%s) = %d, want %d", level, got, want)
+		}
+	}
 }
 
 func TestFixtureWarnings(t *testing.T) {

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/vuln/scan"
@@ -20,6 +22,9 @@ const (
 	ReachCalled   = "called"   // a vulnerable symbol is called
 	ReachImported = "imported" // a vulnerable package is imported, no vulnerable symbol called
 	ReachRequired = "required" // the module is required, no vulnerable package imported
+	// ReachNotInBuild: govulncheck does not report the finding at all (go.mod
+	// lists a module that no package of the module builds).
+	ReachNotInBuild = "not in the build"
 )
 
 // GoReachability runs govulncheck through golang.org/x/vuln's public scan
@@ -88,18 +93,28 @@ func parseGovulncheckJSON(r io.Reader) (map[string]string, error) {
 
 // AnnotateReachability runs GoReachability for every go.mod in the report
 // that has findings and records the result on its Go findings. A Go
-// finding that govulncheck does not report at all is marked "not in the
-// build": go.mod can list modules that no package of the module builds.
+// finding that govulncheck does not report at all is marked
+// ReachNotInBuild: go.mod can list modules that no package of the module builds.
 // Failures become problems (not fatal: the findings stand either way).
 func AnnotateReachability(ctx context.Context, rep *Report, db string, env []string) {
+	annotateReachability(ctx, rep, db, env, GoReachability)
+}
+
+// annotateReachability is AnnotateReachability with reach in place of
+// GoReachability. Modules are analysed in directory order, so problems are
+// reported in a stable order. govulncheck names advisories by their GO- id:
+// a finding from another database (GHSA-… with the GO- id among its
+// aliases) matches on any of its ids.
+func annotateReachability(ctx context.Context, rep *Report, db string, env []string,
+	reach func(ctx context.Context, moduleDir, db string, env []string) (map[string]string, error)) {
 	dirs := map[string]bool{}
 	for _, f := range rep.Findings {
 		if f.Ecosystem == Go && path.Base(f.File) == "go.mod" {
 			dirs[path.Dir(f.File)] = true
 		}
 	}
-	for dir := range dirs {
-		levels, err := GoReachability(ctx, filepath.Join(rep.Root, filepath.FromSlash(dir)), db, env)
+	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+		levels, err := reach(ctx, filepath.Join(rep.Root, filepath.FromSlash(dir)), db, env)
 		if err != nil {
 			rep.Problems = append(rep.Problems, warnf(path.Join(dir, "go.mod"), 0, "reachability not analysed: %v", err))
 			continue
@@ -109,14 +124,19 @@ func AnnotateReachability(ctx context.Context, rep *Report, db string, env []str
 			if f.Ecosystem != Go || path.Dir(f.File) != dir || path.Base(f.File) != "go.mod" {
 				continue
 			}
-			if lvl, ok := levels[f.Name+"\x00"+f.ID]; ok {
-				f.Reachability = lvl
-			} else {
-				f.Reachability = "not in the build"
+			f.Reachability = ReachNotInBuild
+			for _, id := range append([]string{f.ID}, f.Aliases...) {
+				if lvl, ok := levels[f.Name+"\x00"+id]; ok {
+					f.Reachability = lvl
+					break
+				}
 			}
 		}
 	}
 }
+
+// DefaultGoVulnDB is the Go vulnerability database govulncheck reads online.
+const DefaultGoVulnDB = "https://vuln.go.dev"
 
 // GoVulnDBURL returns the -db argument govulncheck needs for the offline
 // database directory dir: its data/osv folder for a golang.org/x/vulndb

@@ -1,7 +1,6 @@
 package depaudit
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -59,9 +58,7 @@ func writeSARIF(w io.Writer, rep *Report) error {
 		}
 		run.Invocations[0].ToolExecutionNotifications = append(run.Invocations[0].ToolExecutionNotifications, n)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarif.NewLog(run))
+	return sarif.Write(w, run)
 }
 
 // sarifLevel maps severity to a SARIF result level; unknown severity is an
@@ -83,13 +80,13 @@ func securitySeverity(r Rating) string {
 	}
 	switch r.Level {
 	case LevelLow:
-		return "3.0"
+		return sarif.ScoreLow
 	case LevelMedium:
-		return "5.5"
+		return sarif.ScoreMedium
 	case LevelHigh:
-		return "8.0"
+		return sarif.ScoreHigh
 	case LevelCritical:
-		return "9.5"
+		return sarif.ScoreCritical
 	}
 	return "7.0" // unknown: shown as high, not assumed minor
 }

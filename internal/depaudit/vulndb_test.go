@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rampart-sec/rampart/internal/testenv"
 )
 
 // vulndbVersion is the golang.org/x/vulndb module version the tests read:
@@ -21,16 +24,6 @@ const vulndbVersion = "v0.0.0-20261105234957-e22db6528018"
 // goCmd returns the go command of the toolchain running the tests.
 func goCmd() string { return filepath.Join(runtime.GOROOT(), "bin", "go") }
 
-// needServices skips the test, or fails it under
-// RAMPART_REQUIRE_SERVICES=1, when something it needs is unavailable.
-func needServices(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("RAMPART_REQUIRE_SERVICES") == "1" {
-		t.Fatalf("RAMPART_REQUIRE_SERVICES=1: "+format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
 // goModDownload fetches a module through the module proxy (GOPROXY) as CI
 // does and returns its directory.
 func goModDownload(t *testing.T, mod string) string {
@@ -40,11 +33,11 @@ func goModDownload(t *testing.T, mod string) string {
 	var out, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &stderr
 	if err := cmd.Run(); err != nil {
-		needServices(t, "go mod download %s: %v: %s%s", mod, err, stderr.String(), out.String())
+		testenv.Unavailable(t, fmt.Sprintf("go mod download %s: %v: %s%s", mod, err, stderr.String(), out.String()))
 	}
 	var info struct{ Dir, Error string }
 	if err := json.Unmarshal(out.Bytes(), &info); err != nil || info.Dir == "" {
-		needServices(t, "go mod download %s: %v %s", mod, err, info.Error)
+		testenv.Unavailable(t, fmt.Sprintf("go mod download %s: %v %s", mod, err, info.Error))
 	}
 	return info.Dir
 }
@@ -130,13 +123,17 @@ func TestRealGoVulnDB(t *testing.T) {
 		tidy := exec.Command(goCmd(), "mod", "tidy")
 		tidy.Dir = dir
 		if out, err := tidy.CombinedOutput(); err != nil {
-			needServices(t, "go mod tidy: %v: %s", err, out)
+			testenv.Unavailable(t, fmt.Sprintf("go mod tidy: %v: %s", err, out))
 		}
 		rep, err := Audit(ctx, dir, Options{Source: db, Offline: true})
 		if err != nil {
 			t.Fatal(err)
 		}
-		AnnotateReachability(ctx, rep, "file://"+filepath.Join(goModDownload(t, "golang.org/x/vulndb@"+vulndbVersion), "data", "osv"), os.Environ())
+		govulnDB, err := GoVulnDBURL(goModDownload(t, "golang.org/x/vulndb@"+vulndbVersion))
+		if err != nil {
+			t.Fatal(err)
+		}
+		AnnotateReachability(ctx, rep, govulnDB, os.Environ())
 		got := map[string]string{}
 		for _, f := range rep.Findings {
 			got[f.ID] = f.Reachability

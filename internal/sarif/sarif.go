@@ -4,6 +4,11 @@
 // audit deps` produce one shape.
 package sarif
 
+import (
+	"encoding/json"
+	"io"
+)
+
 // Schema and Version name the format in every log.
 const (
 	Schema  = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -19,6 +24,24 @@ type Log struct {
 
 // NewLog returns a log of the given runs.
 func NewLog(runs ...Run) Log { return Log{Schema: Schema, Version: Version, Runs: runs} }
+
+// Write writes a log of the given runs to w as indented JSON.
+func Write(w io.Writer, runs ...Run) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(NewLog(runs...))
+}
+
+// Scores for the "security-severity" property of a rule or result whose
+// finding has no score of its own, one per severity level. Code-scanning
+// services read the 0-10 number: critical >= 9, high >= 7, medium >= 4.
+const (
+	ScoreNone     = "0.0"
+	ScoreLow      = "3.0"
+	ScoreMedium   = "5.5"
+	ScoreHigh     = "8.0"
+	ScoreCritical = "9.5"
+)
 
 // Run is one invocation of a tool and what it found.
 type Run struct {

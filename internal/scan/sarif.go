@@ -3,7 +3,6 @@ package scan
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
@@ -25,7 +24,7 @@ func sarifLevel(s Severity) string {
 
 // securitySeverity is GitHub's 0-10 score: high >= 7, medium >= 4.
 func securitySeverity(s Severity) string {
-	return [...]string{"0.0", "3.0", "5.5", "8.0"}[s]
+	return [...]string{sarif.ScoreNone, sarif.ScoreLow, sarif.ScoreMedium, sarif.ScoreHigh}[s]
 }
 
 // WriteSARIF writes the report as a SARIF 2.1.0 log with one run. Each
@@ -70,9 +69,7 @@ func (r *Report) WriteSARIF(w io.Writer, version string) error {
 			},
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarif.NewLog(run))
+	return sarif.Write(w, run)
 }
 
 // ruleName turns "authn-jwt-alg-none" into "AuthnJwtAlgNone" (SARIF's
