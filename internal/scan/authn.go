@@ -103,7 +103,9 @@ func (c authnCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 			out = append(out, newFinding(ruleNoCredentials(), anon.location(), fmt.Sprintf("The description requires credentials for %s but it answered %d without any.", op.key(), anon.status), anon.evidence()))
 			continue
 		}
-		if !s.protected(op) && !anon.denied() {
+		if !anon.denied() {
+			// Not refused (404, 400, 500, or an unsecured operation answering):
+			// a token cannot be judged against it.
 			continue
 		}
 		anonDenied = append(anonDenied, op)
