@@ -136,8 +136,12 @@ func (c errorsCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 		}
 		ex, err := s.c.do(ctx, c.Name(), probe{method: http.MethodGet, path: op.target(vals), header: authHeader(s.opts.Auth)})
 		if err != nil {
-			budgetErr = err
-			break
+			if errors.Is(err, ErrBudget) || ctx.Err() != nil {
+				budgetErr = err
+				break
+			}
+			s.note("errors: %v", err) // one failed probe (a timeout) does not end the check
+			continue
 		}
 		exs = append(exs, ex)
 	}
