@@ -186,8 +186,10 @@ func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error
 		s.note("authn: no GET operation refused anonymous requests and accepted --auth; forged-token checks skipped")
 		return out, nil
 	}
+	found := map[string]bool{} // rules already reported
 	if hasExp && s.now().After(exp) {
 		ex := s.baseline[probeOp.key()+" auth"]
+		found[ruleExpiredAccepted().ID] = true
 		out = append(out, newFinding(ruleExpiredAccepted(), ex.location(), fmt.Sprintf("The --auth token expired at %s and was still accepted.", exp.UTC().Format("2006-01-02 15:04:05Z")), ex.evidence()))
 	}
 	type forgery struct {
@@ -229,7 +231,6 @@ func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error
 			}
 		}
 	}
-	found := map[string]bool{}
 	for _, f := range forgeries {
 		if found[f.rule.ID] {
 			continue
