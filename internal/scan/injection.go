@@ -115,15 +115,17 @@ func (c injectionCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 			}
 		}
 	}
-	tokens := make([]string, 0, len(ssrfOps))
-	for t := range ssrfOps {
-		tokens = append(tokens, t)
+	tokens := make([]string, 0, n)
+	for i := 1; i <= n; i++ {
+		tokens = append(tokens, fmt.Sprint(i))
 	}
-	for tok, from := range can.wait(ctx, tokens, 2*time.Second) {
-		op, ok := ssrfOps[tok]
+	hits := can.wait(ctx, tokens, 2*time.Second)
+	for _, tok := range tokens { // in the order the probes were sent
+		from, ok := hits[tok]
 		if !ok {
 			continue
 		}
+		op := ssrfOps[tok]
 		out = append(out, newFinding(ruleSSRF(), op.key(), fmt.Sprintf("Putting the canary URL %s in %s made the server fetch it (from %s).", can.url(tok), ssrfWhere[tok], from),
 			Evidence{Request: fmt.Sprintf("%s %s with %s = %s", op.Method, op.Path, ssrfWhere[tok], can.url(tok)), Response: "canary listener: GET " + canaryPrefix + tok + " from " + from}))
 	}
