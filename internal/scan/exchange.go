@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/rampart-sec/rampart/telemetry"
@@ -17,15 +16,14 @@ const excerptBody = 600
 
 // exchange is one request the scanner sent and the response it got.
 type exchange struct {
-	method   string
-	url      *url.URL
-	reqHead  http.Header
-	reqBody  []byte
-	status   int
-	proto    string
-	head     http.Header
-	body     []byte
-	duration time.Duration
+	method  string
+	url     *url.URL
+	reqHead http.Header
+	reqBody []byte
+	status  int
+	proto   string
+	head    http.Header
+	body    []byte
 }
 
 // ok reports a 2xx status.
