@@ -88,7 +88,7 @@ func (c authnCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 		if op.Method != http.MethodGet && !s.opts.Active {
 			continue
 		}
-		anon := s.baseline[op.key()+" anon"]
+		anon := s.anon(op)
 		if anon == nil && op.Secured {
 			ex, err := s.c.do(ctx, c.Name(), probe{method: op.Method, path: op.target(nil), body: op.Body, noExtra: true})
 			if err != nil {
@@ -188,7 +188,7 @@ func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error
 	}
 	found := map[string]bool{} // rules already reported
 	if hasExp && s.now().After(exp) {
-		ex := s.baseline[probeOp.key()+" auth"]
+		ex := s.authed(probeOp)
 		found[ruleExpiredAccepted().ID] = true
 		out = append(out, newFinding(ruleExpiredAccepted(), ex.location(), fmt.Sprintf("The --auth token expired at %s and was still accepted.", exp.UTC().Format("2006-01-02 15:04:05Z")), ex.evidence()))
 	}
@@ -258,7 +258,7 @@ func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error
 // and accepted --auth: the place to test forged tokens.
 func (s *session) acceptingOp() (Operation, bool) {
 	for _, op := range s.ops {
-		anon, auth := s.baseline[op.key()+" anon"], s.baseline[op.key()+" auth"]
+		anon, auth := s.anon(op), s.authed(op)
 		if op.Method == http.MethodGet && anon != nil && auth != nil && anon.denied() && auth.ok() {
 			return op, true
 		}

@@ -73,7 +73,7 @@ func collectionOf(path string) (string, string) {
 func (c authzCheck) objectLevel(ctx context.Context, s *session) ([]Finding, error) {
 	ids := map[string][]string{} // collection path -> ids of identity 1
 	for _, op := range s.ops {
-		if ex := s.baseline[op.key()+" auth"]; ex != nil && ex.ok() && op.Method == http.MethodGet && !op.hasPathParams() {
+		if ex := s.authed(op); ex != nil && ex.ok() && op.Method == http.MethodGet && !op.hasPathParams() {
 			ids[op.Path] = append(ids[op.Path], extractIDs(ex.body)...)
 		}
 	}

@@ -67,8 +67,8 @@ func (c corsCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 	}
 	// A fixed "*" shows without any Origin: read it off the baseline.
 	for _, op := range s.ops {
-		for _, k := range []string{" anon", " auth"} {
-			if ex := s.baseline[op.key()+k]; ex != nil && s.protected(op) && strings.TrimSpace(ex.head.Get("Access-Control-Allow-Origin")) == "*" {
+		for _, ex := range []*exchange{s.anon(op), s.authed(op)} {
+			if ex != nil && s.protected(op) && strings.TrimSpace(ex.head.Get("Access-Control-Allow-Origin")) == "*" {
 				add(ruleCORSWildcard(), ex, "An operation that requires credentials allows every origin.")
 			}
 		}

@@ -135,7 +135,7 @@ func (headersCheck) Run(_ context.Context, s *session) ([]Finding, error) {
 		}
 	}
 	for _, op := range s.ops {
-		ex := s.baseline[op.key()+" auth"]
+		ex := s.authed(op)
 		if ex == nil || !ex.ok() || !s.protected(op) {
 			continue
 		}

@@ -45,9 +45,9 @@ func (c injectionCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 		if hit[op.key()] {
 			return
 		}
-		base := s.baseline[op.key()+" auth"]
+		base := s.authed(op)
 		if base == nil {
-			base = s.baseline[op.key()+" anon"]
+			base = s.anon(op)
 		}
 		m := matchSQL(sigs, ex.body)
 		if m == "" || (base != nil && matchSQL(sigs, base.body) != "") {

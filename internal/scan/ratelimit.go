@@ -72,13 +72,13 @@ func (c rateLimitCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 			}
 			// A path the target does not serve (404, 405) says nothing
 			// about how it limits its operations.
-			if ex := s.baseline[op.key()+" anon"]; ex != nil && (ex.status == http.StatusNotFound || ex.status == http.StatusMethodNotAllowed) {
+			if ex := s.anon(op); ex != nil && (ex.status == http.StatusNotFound || ex.status == http.StatusMethodNotAllowed) {
 				continue
 			}
 			if target == nil {
 				target = &s.ops[i]
 			}
-			if ex := s.baseline[op.key()+" auth"]; ex != nil && ex.ok() {
+			if ex := s.authed(op); ex != nil && ex.ok() {
 				target = &s.ops[i]
 				break
 			}
