@@ -187,7 +187,7 @@ func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error
 		return out, nil
 	}
 	found := map[string]bool{} // rules already reported
-	if hasExp && s.now().After(exp) {
+	if hasExp && s.opts.Now().After(exp) {
 		ex := s.authed(probeOp)
 		found[ruleExpiredAccepted().ID] = true
 		out = append(out, newFinding(ruleExpiredAccepted(), ex.location(), fmt.Sprintf("The --auth token expired at %s and was still accepted.", exp.UTC().Format("2006-01-02 15:04:05Z")), ex.evidence()))
@@ -211,7 +211,7 @@ func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error
 	}
 	if cracked {
 		forgeries = append(forgeries, forgery{ruleExpiredAccepted(), "A token re-signed with the cracked secret and expired an hour ago was accepted.", func() (string, error) {
-			return j.forgeExpired(secret, s.now())
+			return j.forgeExpired(secret, s.opts.Now())
 		}})
 	}
 	if j.asymmetric() {

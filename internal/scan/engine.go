@@ -164,7 +164,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{opts: o, target: target, c: newClient(target, o), now: o.Now, log: o.Log,
+	s := &session{opts: o, target: target, c: newClient(target, o),
 		baseline: map[string]opBaseline{}}
 	if o.OpenAPI != nil {
 		src := o.OpenAPISource
@@ -198,7 +198,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		fs, err := c.Run(ctx, s)
 		findings = append(findings, fs...)
 		_, by := s.c.counts()
-		s.log.Debug("scan check done", "check", c.Name(), "findings", len(fs), "requests", by[c.Name()], "error", err)
+		s.opts.Log.Debug("scan check done", "check", c.Name(), "findings", len(fs), "requests", by[c.Name()], "error", err)
 		switch {
 		case errors.Is(err, ErrBudget):
 			s.note("%s: stopped early: %v", c.Name(), err)
@@ -217,8 +217,6 @@ type session struct {
 	opts     Options
 	target   *url.URL
 	c        *client
-	now      func() time.Time
-	log      interface{ Debug(string, ...any) }
 	ops      []Operation
 	opsFrom  string
 	specPath string // where discovery found a description, if it did
@@ -285,7 +283,7 @@ func (s *session) reach(ctx context.Context) error {
 // collectBaseline fetches every safe operation without and with credentials,
 // and a path that does not exist.
 func (s *session) collectBaseline(ctx context.Context) {
-	if ex, err := s.c.do(ctx, "baseline", probe{method: http.MethodGet, path: "/rampart-scan-" + fmt.Sprint(s.now().UnixNano()), noExtra: true}); err == nil {
+	if ex, err := s.c.do(ctx, "baseline", probe{method: http.MethodGet, path: "/rampart-scan-" + fmt.Sprint(s.opts.Now().UnixNano()), noExtra: true}); err == nil {
 		s.missing = ex
 	}
 	for _, op := range s.ops {

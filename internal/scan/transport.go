@@ -118,7 +118,7 @@ func (c transportCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 	if err != nil {
 		return out, err
 	}
-	out = append(out, certFindings(st, s.target.Hostname(), host, s.opts.RootCAs, s.now())...)
+	out = append(out, certFindings(st, s.target.Hostname(), host, s.opts.RootCAs, s.opts.Now())...)
 	if f, ok := hstsFinding(s); ok {
 		out = append(out, f)
 	}
