@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/rampart-sec/rampart/secheaders"
 )
 
 // headersCheck inspects the security headers and version banners of every
@@ -126,12 +128,12 @@ func (headersCheck) Run(_ context.Context, s *session) ([]Finding, error) {
 		case "unsafe-url", "no-referrer-when-downgrade":
 			ref.add(ex, "Referrer-Policy is "+rp+", which sends full URLs to other origins.")
 		}
-		for _, name := range []string{"Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"} {
+		for _, name := range secheaders.BannerHeaders() {
 			v := h.Get(name)
 			if v == "" || (name == "Server" && !versionInBanner.MatchString(v)) {
-				continue
+				continue // a bare Server name (nginx) is fine; a version is not
 			}
-			banner.add(ex, fmt.Sprintf("%s: %s names the software and its version.", name, v))
+			banner.add(ex, fmt.Sprintf("%s: %s discloses the server software or its version.", name, v))
 		}
 	}
 	for _, op := range s.ops {
