@@ -79,7 +79,8 @@ func (authnCheck) Rules() []Rule {
 func (c authnCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 	var out []Finding
 	scheme := "Bearer "
-	if j, ok := parseSuppliedJWT(s.opts.Auth); ok {
+	j, isJWT := parseSuppliedJWT(s.opts.Auth)
+	if isJWT {
 		scheme = j.prefix
 	}
 	garbage := scheme + "rampart-scan-garbage-token"
@@ -122,7 +123,10 @@ func (c authnCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 	if err != nil {
 		return out, err
 	}
-	fs, err = c.jwtChecks(ctx, s)
+	if !isJWT {
+		return out, nil
+	}
+	fs, err = c.jwtChecks(ctx, s, j)
 	return append(out, fs...), err
 }
 
@@ -164,13 +168,9 @@ func (c authnCheck) staticTokens(ctx context.Context, s *session, denied []Opera
 	return nil, nil
 }
 
-// jwtChecks runs the offline checks on the --auth JWT and sends forged
+// jwtChecks runs the offline checks on j, the --auth JWT, and sends forged
 // tokens to an operation that accepts it.
-func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error) {
-	j, ok := parseSuppliedJWT(s.opts.Auth)
-	if !ok {
-		return nil, nil
-	}
+func (c authnCheck) jwtChecks(ctx context.Context, s *session, j *suppliedJWT) ([]Finding, error) {
 	var out []Finding
 	offline := Evidence{Request: "offline: the JWT supplied with --auth", Response: j.describe()}
 	exp, hasExp := j.expiry()
