@@ -41,16 +41,25 @@ func (c injectionCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 	var out []Finding
 	sigs := sqlSignatures()
 	hit := map[string]bool{}
+	baseErr := map[string]bool{} // op.key() -> its baseline already shows a database error
+	baseShowsError := func(op Operation) bool {
+		v, done := baseErr[op.key()]
+		if !done {
+			base := s.authed(op)
+			if base == nil {
+				base = s.anon(op)
+			}
+			v = base != nil && matchSQL(sigs, base.body) != ""
+			baseErr[op.key()] = v
+		}
+		return v
+	}
 	report := func(op Operation, where string, ex *exchange) {
 		if hit[op.key()] {
 			return
 		}
-		base := s.authed(op)
-		if base == nil {
-			base = s.anon(op)
-		}
 		m := matchSQL(sigs, ex.body)
-		if m == "" || (base != nil && matchSQL(sigs, base.body) != "") {
+		if m == "" || baseShowsError(op) {
 			return
 		}
 		hit[op.key()] = true
