@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 )
 
@@ -215,11 +216,22 @@ func (c authzCheck) massAssignment(ctx context.Context, s *session) ([]Finding, 
 	return nil, nil
 }
 
-// acceptedPrivilege names the privileged field a JSON body shows as set.
+// acceptedPrivilege names the privileged field a JSON body shows as set
+// (the first in name order when several are).
 func acceptedPrivilege(body []byte) string {
-	for k, v := range privileged() {
-		if jsonFieldIs(body, k, v) {
-			return fmt.Sprintf("%s=%v", k, v)
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	priv := privileged()
+	names := make([]string, 0, len(priv))
+	for k := range priv {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if memberIs(m, k, priv[k]) {
+			return fmt.Sprintf("%s=%v", k, priv[k])
 		}
 	}
 	return ""

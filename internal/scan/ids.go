@@ -71,13 +71,9 @@ func idValue(v any) (string, bool) {
 	return "", false
 }
 
-// jsonFieldIs reports whether a JSON object body has member name equal to
-// want (compared as JSON values).
-func jsonFieldIs(body []byte, name string, want any) bool {
-	var m map[string]any
-	if json.Unmarshal(body, &m) != nil {
-		return false
-	}
+// memberIs reports whether the decoded JSON object m has member name equal
+// to want (compared as JSON values).
+func memberIs(m map[string]any, name string, want any) bool {
 	got, ok := m[name]
 	if !ok {
 		return false
