@@ -45,9 +45,11 @@ func (errorsCheck) Rules() []Rule {
 	return []Rule{ruleDebugger(), ruleStackTrace(), ruleVerboseError(), ruleExposedPath()}
 }
 
-// leakPath is a path to ask for and how to recognise a real hit.
+// leakPath is a path to ask for, the rule and severity a hit is reported
+// under, and how to recognise a real hit.
 type leakPath struct {
 	path string
+	rule Rule
 	sev  Severity
 	what string
 	// match recognises the body; a 2xx with another body is not a hit.
@@ -65,18 +67,19 @@ func leakPaths() []leakPath {
 			return false
 		}
 	}
+	exposed, debugger := ruleExposedPath(), ruleDebugger()
 	return []leakPath{
-		{"/.env", SeverityHigh, "an environment file (secrets)", envFile},
-		{"/.git/HEAD", SeverityHigh, "the git repository (source and history)", func(b string) bool { return strings.HasPrefix(b, "ref: refs/") || isHexLine(b) }},
-		{"/console", SeverityHigh, "the Werkzeug interactive console", contains("Werkzeug", "Interactive Console")},
-		{"/?__debugger__=yes&cmd=resource&f=debugger.js", SeverityHigh, "the Werkzeug debugger's resources (debug=True)", contains("__debugger__", "EVALEX")},
-		{"/actuator/env", SeverityHigh, "Spring Boot actuator environment (secrets)", contains("propertySources", "activeProfiles")},
-		{"/actuator", SeverityMedium, "Spring Boot actuator index", contains(`"_links"`)},
-		{"/debug/pprof/", SeverityMedium, "Go pprof profiles", contains("profiles", "goroutine")},
-		{"/debug/vars", SeverityMedium, "Go expvar variables", contains("memstats", "cmdline")},
-		{"/debug", SeverityMedium, "a debug endpoint", contains("debug", "Debug", "DEBUG")},
-		{"/server-status", SeverityMedium, "Apache server status", contains("Apache Server Status")},
-		{"/phpinfo.php", SeverityMedium, "phpinfo()", contains("phpinfo()", "PHP Version")},
+		{"/.env", exposed, SeverityHigh, "an environment file (secrets)", envFile},
+		{"/.git/HEAD", exposed, SeverityHigh, "the git repository (source and history)", func(b string) bool { return strings.HasPrefix(b, "ref: refs/") || isHexLine(b) }},
+		{"/console", debugger, SeverityHigh, "the Werkzeug interactive console", contains("Werkzeug", "Interactive Console")},
+		{"/?__debugger__=yes&cmd=resource&f=debugger.js", debugger, SeverityHigh, "the Werkzeug debugger's resources (debug=True)", contains("__debugger__", "EVALEX")},
+		{"/actuator/env", exposed, SeverityHigh, "Spring Boot actuator environment (secrets)", contains("propertySources", "activeProfiles")},
+		{"/actuator", exposed, SeverityMedium, "Spring Boot actuator index", contains(`"_links"`)},
+		{"/debug/pprof/", exposed, SeverityMedium, "Go pprof profiles", contains("profiles", "goroutine")},
+		{"/debug/vars", exposed, SeverityMedium, "Go expvar variables", contains("memstats", "cmdline")},
+		{"/debug", exposed, SeverityMedium, "a debug endpoint", contains("debug", "Debug", "DEBUG")},
+		{"/server-status", exposed, SeverityMedium, "Apache server status", contains("Apache Server Status")},
+		{"/phpinfo.php", exposed, SeverityMedium, "phpinfo()", contains("phpinfo()", "PHP Version")},
 	}
 }
 
@@ -182,19 +185,14 @@ func (c errorsCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 		if !ex.ok() || s.isMissing(ex) || !lp.match(string(ex.body)) {
 			continue
 		}
-		r := ruleExposedPath()
-		if strings.Contains(lp.path, "__debugger__") || lp.path == "/console" {
-			r = ruleDebugger()
-			if seen[r.ID] {
+		if lp.rule.ID == ruleDebugger().ID { // reported once, body scans included
+			if seen[lp.rule.ID] {
 				continue
 			}
-			seen[r.ID] = true
+			seen[lp.rule.ID] = true
 		}
-		f := newFinding(r, ex.location(), fmt.Sprintf("%s answers with %s.", lp.path, lp.what), ex.evidence())
-		f.Severity = max(lp.sev, SeverityMedium)
-		if r.ID == ruleDebugger().ID {
-			f.Severity = SeverityHigh
-		}
+		f := newFinding(lp.rule, ex.location(), fmt.Sprintf("%s answers with %s.", lp.path, lp.what), ex.evidence())
+		f.Severity = lp.sev
 		out = append(out, f)
 	}
 	return out, nil

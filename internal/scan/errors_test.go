@@ -30,3 +30,21 @@ func TestLeakPathsAfterFailedProbe(t *testing.T) {
 		"  /items/{id}:\n    get:\n      security: []\n      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]\n      responses: {'200': {description: x}}\n")})
 	expectRule(t, r, "errors-exposed-path")
 }
+
+// TestLeakPathRules: every leak path names a rule of the errors check and a
+// severity of at least medium, so a hit needs no adjustment.
+func TestLeakPathRules(t *testing.T) {
+	t.Parallel()
+	ids := map[string]bool{}
+	for _, r := range (errorsCheck{}).Rules() {
+		ids[r.ID] = true
+	}
+	for _, lp := range leakPaths() {
+		if !ids[lp.rule.ID] {
+			t.Errorf("%s: rule %q is not an errors rule", lp.path, lp.rule.ID)
+		}
+		if lp.sev < SeverityMedium {
+			t.Errorf("%s: severity %v below medium", lp.path, lp.sev)
+		}
+	}
+}
