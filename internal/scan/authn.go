@@ -17,57 +17,53 @@ type authnCheck struct{}
 
 func (authnCheck) Name() string { return "authn" }
 
-func authnRule(id, title string, sev Severity, cwe int, fix string) Rule {
-	return Rule{ID: id, Check: "authn", Title: title, Severity: sev, OWASP: API2Authentication, CWE: cwe, Fix: fix}
-}
-
 func ruleNoCredentials() Rule {
-	return authnRule("authn-no-credentials", "Operation answered without credentials", SeverityHigh, 306,
+	return newRule("authn-no-credentials", "Operation answered without credentials", SeverityHigh, API2Authentication, 306,
 		"Authenticate every operation the description marks as secured; deny by default at one place (a gateway or middleware) rather than in each handler.")
 }
 
 func ruleGarbageToken() Rule {
-	return authnRule("authn-garbage-token", "Operation answered with a garbage token", SeverityHigh, 287,
+	return newRule("authn-garbage-token", "Operation answered with a garbage token", SeverityHigh, API2Authentication, 287,
 		"Verify the token (signature, issuer, audience, expiry) instead of only checking that an Authorization header is present.")
 }
 
 func ruleStaticToken() Rule {
-	return authnRule("authn-static-token", "Guessable hard-coded static token accepted", SeverityHigh, 798,
+	return newRule("authn-static-token", "Guessable hard-coded static token accepted", SeverityHigh, API2Authentication, 798,
 		"Remove the hard-coded token. Issue per-client API keys or OAuth tokens with 256 random bits, store only their hashes, and compare in constant time.")
 }
 
 func ruleAlgNone() Rule {
-	return authnRule("authn-jwt-alg-none", "JWT with alg \"none\" accepted", SeverityHigh, 347,
+	return newRule("authn-jwt-alg-none", "JWT with alg \"none\" accepted", SeverityHigh, API2Authentication, 347,
 		"Pin the accepted algorithms when verifying (PyJWT: algorithms=[\"RS256\"]; golang-jwt: jwt.WithValidMethods) and never accept \"none\".")
 }
 
 func ruleSigNotVerified() Rule {
-	return authnRule("authn-jwt-signature-not-verified", "JWT signature not verified (tampered token accepted)", SeverityHigh, 347,
+	return newRule("authn-jwt-signature-not-verified", "JWT signature not verified (tampered token accepted)", SeverityHigh, API2Authentication, 347,
 		"Verify the signature of every token before reading its claims (PyJWT: never options={\"verify_signature\": False}).")
 }
 
 func ruleWeakSecret() Rule {
-	return authnRule("authn-jwt-weak-secret", "JWT signed with a guessable HMAC secret", SeverityHigh, 1391,
+	return newRule("authn-jwt-weak-secret", "JWT signed with a guessable HMAC secret", SeverityHigh, API2Authentication, 1391,
 		"Sign with a random secret of at least 256 bits kept in a secret manager, or better an asymmetric key (ES256/EdDSA) whose private half never leaves the issuer; then rotate, since every token signed so far can be forged.")
 }
 
 func ruleNoExp() Rule {
-	return authnRule("authn-jwt-no-exp", "JWT without expiry (exp)", SeverityMedium, 613,
+	return newRule("authn-jwt-no-exp", "JWT without expiry (exp)", SeverityMedium, API2Authentication, 613,
 		"Issue access tokens with a short exp (minutes) and require exp when verifying (PyJWT: options={\"require\": [\"exp\"]}; golang-jwt: jwt.WithExpirationRequired).")
 }
 
 func ruleExpiredAccepted() Rule {
-	return authnRule("authn-jwt-expired-accepted", "Expired JWT accepted", SeverityHigh, 613,
+	return newRule("authn-jwt-expired-accepted", "Expired JWT accepted", SeverityHigh, API2Authentication, 613,
 		"Check exp on every request (with at most a minute of leeway).")
 }
 
 func ruleKeyConfusion() Rule {
-	return authnRule("authn-jwt-key-confusion", "JWT algorithm confusion: HMAC token signed with the published public key accepted", SeverityHigh, 347,
+	return newRule("authn-jwt-key-confusion", "JWT algorithm confusion: HMAC token signed with the published public key accepted", SeverityHigh, API2Authentication, 347,
 		"Pin the algorithm to the key's type; never let the token's alg header choose between HMAC and RSA/ECDSA verification.")
 }
 
 func ruleKidInjection() Rule {
-	return authnRule("authn-jwt-kid-injection", "JWT kid header used to pick the key unsafely", SeverityHigh, 20,
+	return newRule("authn-jwt-kid-injection", "JWT kid header used to pick the key unsafely", SeverityHigh, API2Authentication, 20,
 		"Look kid up in a fixed key set; never use it as a file path or in a query.")
 }
 

@@ -19,21 +19,21 @@ type authzCheck struct{}
 func (authzCheck) Name() string { return "authz" }
 
 func ruleBOLA() Rule {
-	return Rule{ID: "authz-bola", Check: "authz", Title: "Another identity's object readable or writable (BOLA)", Severity: SeverityHigh,
-		OWASP: API1BOLA, CWE: 639,
-		Fix: "Check on every request that the caller owns (or is granted) the object the id names, in the data layer query itself (WHERE owner_id = caller), not only that the caller is authenticated."}
+	return newRule("authz-bola", "Another identity's object readable or writable (BOLA)", SeverityHigh,
+		API1BOLA, 639,
+		"Check on every request that the caller owns (or is granted) the object the id names, in the data layer query itself (WHERE owner_id = caller), not only that the caller is authenticated.")
 }
 
 func ruleFunctionLevel() Rule {
-	return Rule{ID: "authz-function-level", Check: "authz", Title: "Admin operation reachable by a regular identity", Severity: SeverityHigh,
-		OWASP: API5FunctionAuthz, CWE: 285,
-		Fix: "Require the admin role or scope on every admin operation, at one place that denies by default (a route policy in the gateway)."}
+	return newRule("authz-function-level", "Admin operation reachable by a regular identity", SeverityHigh,
+		API5FunctionAuthz, 285,
+		"Require the admin role or scope on every admin operation, at one place that denies by default (a route policy in the gateway).")
 }
 
 func ruleMassAssignment() Rule {
-	return Rule{ID: "authz-mass-assignment", Check: "authz", Title: "Privileged field writable (mass assignment)", Severity: SeverityHigh,
-		OWASP: API3PropertyAuthz, CWE: 915,
-		Fix: "Bind request bodies to an explicit allow-list of writable fields; never copy role, is_admin or owner fields from client input."}
+	return newRule("authz-mass-assignment", "Privileged field writable (mass assignment)", SeverityHigh,
+		API3PropertyAuthz, 915,
+		"Bind request bodies to an explicit allow-list of writable fields; never copy role, is_admin or owner fields from client input.")
 }
 
 func (authzCheck) Rules() []Rule {

@@ -18,27 +18,27 @@ type errorsCheck struct{}
 func (errorsCheck) Name() string { return "errors" }
 
 func ruleDebugger() Rule {
-	return Rule{ID: "errors-debug-mode", Check: "errors", Title: "Framework debugger or debug page exposed", Severity: SeverityHigh,
-		OWASP: API8Misconfig, CWE: 489,
-		Fix: "Never run with debug on outside a developer's machine (Flask: app.run(debug=False), FLASK_DEBUG unset, serve with gunicorn; Django: DEBUG = False). The Werkzeug debugger runs arbitrary Python for anyone who reaches it."}
+	return newRule("errors-debug-mode", "Framework debugger or debug page exposed", SeverityHigh,
+		API8Misconfig, 489,
+		"Never run with debug on outside a developer's machine (Flask: app.run(debug=False), FLASK_DEBUG unset, serve with gunicorn; Django: DEBUG = False). The Werkzeug debugger runs arbitrary Python for anyone who reaches it.")
 }
 
 func ruleStackTrace() Rule {
-	return Rule{ID: "errors-stack-trace", Check: "errors", Title: "Stack trace in response", Severity: SeverityMedium,
-		OWASP: API8Misconfig, CWE: 209,
-		Fix: "Catch errors at one boundary that logs the exception with a request id and answers a generic problem+json body (RFC 9457) with that id; never send tracebacks to clients."}
+	return newRule("errors-stack-trace", "Stack trace in response", SeverityMedium,
+		API8Misconfig, 209,
+		"Catch errors at one boundary that logs the exception with a request id and answers a generic problem+json body (RFC 9457) with that id; never send tracebacks to clients.")
 }
 
 func ruleVerboseError() Rule {
-	return Rule{ID: "errors-verbose", Check: "errors", Title: "Verbose error message", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 209,
-		Fix: "Answer errors with a short public message and an id; keep exception names, SQL and file paths in the server log."}
+	return newRule("errors-verbose", "Verbose error message", SeverityLow,
+		API8Misconfig, 209,
+		"Answer errors with a short public message and an id; keep exception names, SQL and file paths in the server log.")
 }
 
 func ruleExposedPath() Rule {
-	return Rule{ID: "errors-exposed-path", Check: "errors", Title: "Debug, management or secret file exposed", Severity: SeverityHigh,
-		OWASP: API8Misconfig, CWE: 538,
-		Fix: "Do not serve these paths: keep .env and .git out of the web root, bind /debug and /actuator to a management port reachable only from operators, or remove them."}
+	return newRule("errors-exposed-path", "Debug, management or secret file exposed", SeverityHigh,
+		API8Misconfig, 538,
+		"Do not serve these paths: keep .env and .git out of the web root, bind /debug and /actuator to a management port reachable only from operators, or remove them.")
 }
 
 func (errorsCheck) Rules() []Rule {

@@ -17,39 +17,39 @@ type headersCheck struct{}
 func (headersCheck) Name() string { return "headers" }
 
 func ruleNoNosniff() Rule {
-	return Rule{ID: "headers-no-nosniff", Check: "headers", Title: "X-Content-Type-Options: nosniff missing", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 693,
-		Fix: "Send X-Content-Type-Options: nosniff on every response so browsers never sniff a JSON body into HTML or script."}
+	return newRule("headers-no-nosniff", "X-Content-Type-Options: nosniff missing", SeverityLow,
+		API8Misconfig, 693,
+		"Send X-Content-Type-Options: nosniff on every response so browsers never sniff a JSON body into HTML or script.")
 }
 
 func ruleCSP() Rule {
-	return Rule{ID: "headers-csp", Check: "headers", Title: "Content-Security-Policy missing or weak", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 693,
-		Fix: "For an API send Content-Security-Policy: default-src 'none'; frame-ancestors 'none'. Never allow 'unsafe-inline', 'unsafe-eval' or * for scripts."}
+	return newRule("headers-csp", "Content-Security-Policy missing or weak", SeverityLow,
+		API8Misconfig, 693,
+		"For an API send Content-Security-Policy: default-src 'none'; frame-ancestors 'none'. Never allow 'unsafe-inline', 'unsafe-eval' or * for scripts.")
 }
 
 func ruleFraming() Rule {
-	return Rule{ID: "headers-framing", Check: "headers", Title: "Framing not restricted (X-Frame-Options / frame-ancestors)", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 1021,
-		Fix: "Send X-Frame-Options: DENY or Content-Security-Policy: frame-ancestors 'none'."}
+	return newRule("headers-framing", "Framing not restricted (X-Frame-Options / frame-ancestors)", SeverityLow,
+		API8Misconfig, 1021,
+		"Send X-Frame-Options: DENY or Content-Security-Policy: frame-ancestors 'none'.")
 }
 
 func ruleReferrer() Rule {
-	return Rule{ID: "headers-referrer-policy", Check: "headers", Title: "Referrer-Policy missing or leaky", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 200,
-		Fix: "Send Referrer-Policy: no-referrer (or strict-origin-when-cross-origin)."}
+	return newRule("headers-referrer-policy", "Referrer-Policy missing or leaky", SeverityLow,
+		API8Misconfig, 200,
+		"Send Referrer-Policy: no-referrer (or strict-origin-when-cross-origin).")
 }
 
 func ruleCacheAuth() Rule {
-	return Rule{ID: "headers-cache-authenticated", Check: "headers", Title: "Authenticated response cacheable", Severity: SeverityMedium,
-		OWASP: API8Misconfig, CWE: 525,
-		Fix: "Send Cache-Control: no-store on every response to an authenticated request, so shared caches and browsers keep no copy."}
+	return newRule("headers-cache-authenticated", "Authenticated response cacheable", SeverityMedium,
+		API8Misconfig, 525,
+		"Send Cache-Control: no-store on every response to an authenticated request, so shared caches and browsers keep no copy.")
 }
 
 func ruleBanner() Rule {
-	return Rule{ID: "headers-version-banner", Check: "headers", Title: "Software version disclosed in headers", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 497,
-		Fix: "Remove X-Powered-By and version numbers from Server (Flask/Werkzeug: run behind a proxy that strips them; Express: app.disable('x-powered-by'))."}
+	return newRule("headers-version-banner", "Software version disclosed in headers", SeverityLow,
+		API8Misconfig, 497,
+		"Remove X-Powered-By and version numbers from Server (Flask/Werkzeug: run behind a proxy that strips them; Express: app.disable('x-powered-by')).")
 }
 
 func (headersCheck) Rules() []Rule {

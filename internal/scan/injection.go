@@ -17,15 +17,15 @@ type injectionCheck struct{}
 func (injectionCheck) Name() string { return "injection" }
 
 func ruleSQLi() Rule {
-	return Rule{ID: "injection-sql-error", Check: "injection", Title: "SQL error provoked by a quote (SQL injection)", Severity: SeverityHigh,
-		OWASP: API8Misconfig, CWE: 89,
-		Fix: "Pass every value as a bound parameter (cursor.execute(\"... WHERE id = ?\", (id,)); database/sql placeholders); never build SQL with string formatting."}
+	return newRule("injection-sql-error", "SQL error provoked by a quote (SQL injection)", SeverityHigh,
+		API8Misconfig, 89,
+		"Pass every value as a bound parameter (cursor.execute(\"... WHERE id = ?\", (id,)); database/sql placeholders); never build SQL with string formatting.")
 }
 
 func ruleSSRF() Rule {
-	return Rule{ID: "injection-ssrf", Check: "injection", Title: "Server-side request forgery: a supplied URL was fetched", Severity: SeverityHigh,
-		OWASP: API7SSRF, CWE: 918,
-		Fix: "Do not fetch client-supplied URLs; if you must, allow-list schemes and hosts, resolve and refuse private, loopback and link-local addresses, and disable redirects."}
+	return newRule("injection-ssrf", "Server-side request forgery: a supplied URL was fetched", SeverityHigh,
+		API7SSRF, 918,
+		"Do not fetch client-supplied URLs; if you must, allow-list schemes and hosts, resolve and refuse private, loopback and link-local addresses, and disable redirects.")
 }
 
 func (injectionCheck) Rules() []Rule { return []Rule{ruleSQLi(), ruleSSRF()} }

@@ -17,9 +17,9 @@ type rateLimitCheck struct{}
 func (rateLimitCheck) Name() string { return "ratelimit" }
 
 func ruleNoRateLimit() Rule {
-	return Rule{ID: "ratelimit-none", Check: "ratelimit", Title: "No rate limiting observed", Severity: SeverityMedium,
-		OWASP: API4Resources, CWE: 770,
-		Fix: "Limit requests per client IP before authentication and per identity after it; answer 429 with Retry-After and RateLimit headers; lock out or slow down repeated failed logins."}
+	return newRule("ratelimit-none", "No rate limiting observed", SeverityMedium,
+		API4Resources, 770,
+		"Limit requests per client IP before authentication and per identity after it; answer 429 with Retry-After and RateLimit headers; lock out or slow down repeated failed logins.")
 }
 
 func (rateLimitCheck) Rules() []Rule { return []Rule{ruleNoRateLimit()} }
