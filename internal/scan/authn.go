@@ -17,57 +17,53 @@ type authnCheck struct{}
 
 func (authnCheck) Name() string { return "authn" }
 
-func authnRule(id, title string, sev Severity, cwe int, fix string) Rule {
-	return Rule{ID: id, Check: "authn", Title: title, Severity: sev, OWASP: API2Authentication, CWE: cwe, Fix: fix}
-}
-
 func ruleNoCredentials() Rule {
-	return authnRule("authn-no-credentials", "Operation answered without credentials", SeverityHigh, 306,
+	return newRule("authn-no-credentials", "Operation answered without credentials", SeverityHigh, API2Authentication, 306,
 		"Authenticate every operation the description marks as secured; deny by default at one place (a gateway or middleware) rather than in each handler.")
 }
 
 func ruleGarbageToken() Rule {
-	return authnRule("authn-garbage-token", "Operation answered with a garbage token", SeverityHigh, 287,
+	return newRule("authn-garbage-token", "Operation answered with a garbage token", SeverityHigh, API2Authentication, 287,
 		"Verify the token (signature, issuer, audience, expiry) instead of only checking that an Authorization header is present.")
 }
 
 func ruleStaticToken() Rule {
-	return authnRule("authn-static-token", "Guessable hard-coded static token accepted", SeverityHigh, 798,
+	return newRule("authn-static-token", "Guessable hard-coded static token accepted", SeverityHigh, API2Authentication, 798,
 		"Remove the hard-coded token. Issue per-client API keys or OAuth tokens with 256 random bits, store only their hashes, and compare in constant time.")
 }
 
 func ruleAlgNone() Rule {
-	return authnRule("authn-jwt-alg-none", "JWT with alg \"none\" accepted", SeverityHigh, 347,
+	return newRule("authn-jwt-alg-none", "JWT with alg \"none\" accepted", SeverityHigh, API2Authentication, 347,
 		"Pin the accepted algorithms when verifying (PyJWT: algorithms=[\"RS256\"]; golang-jwt: jwt.WithValidMethods) and never accept \"none\".")
 }
 
 func ruleSigNotVerified() Rule {
-	return authnRule("authn-jwt-signature-not-verified", "JWT signature not verified (tampered token accepted)", SeverityHigh, 347,
+	return newRule("authn-jwt-signature-not-verified", "JWT signature not verified (tampered token accepted)", SeverityHigh, API2Authentication, 347,
 		"Verify the signature of every token before reading its claims (PyJWT: never options={\"verify_signature\": False}).")
 }
 
 func ruleWeakSecret() Rule {
-	return authnRule("authn-jwt-weak-secret", "JWT signed with a guessable HMAC secret", SeverityHigh, 1391,
+	return newRule("authn-jwt-weak-secret", "JWT signed with a guessable HMAC secret", SeverityHigh, API2Authentication, 1391,
 		"Sign with a random secret of at least 256 bits kept in a secret manager, or better an asymmetric key (ES256/EdDSA) whose private half never leaves the issuer; then rotate, since every token signed so far can be forged.")
 }
 
 func ruleNoExp() Rule {
-	return authnRule("authn-jwt-no-exp", "JWT without expiry (exp)", SeverityMedium, 613,
+	return newRule("authn-jwt-no-exp", "JWT without expiry (exp)", SeverityMedium, API2Authentication, 613,
 		"Issue access tokens with a short exp (minutes) and require exp when verifying (PyJWT: options={\"require\": [\"exp\"]}; golang-jwt: jwt.WithExpirationRequired).")
 }
 
 func ruleExpiredAccepted() Rule {
-	return authnRule("authn-jwt-expired-accepted", "Expired JWT accepted", SeverityHigh, 613,
+	return newRule("authn-jwt-expired-accepted", "Expired JWT accepted", SeverityHigh, API2Authentication, 613,
 		"Check exp on every request (with at most a minute of leeway).")
 }
 
 func ruleKeyConfusion() Rule {
-	return authnRule("authn-jwt-key-confusion", "JWT algorithm confusion: HMAC token signed with the published public key accepted", SeverityHigh, 347,
+	return newRule("authn-jwt-key-confusion", "JWT algorithm confusion: HMAC token signed with the published public key accepted", SeverityHigh, API2Authentication, 347,
 		"Pin the algorithm to the key's type; never let the token's alg header choose between HMAC and RSA/ECDSA verification.")
 }
 
 func ruleKidInjection() Rule {
-	return authnRule("authn-jwt-kid-injection", "JWT kid header used to pick the key unsafely", SeverityHigh, 20,
+	return newRule("authn-jwt-kid-injection", "JWT kid header used to pick the key unsafely", SeverityHigh, API2Authentication, 20,
 		"Look kid up in a fixed key set; never use it as a file path or in a query.")
 }
 
@@ -79,7 +75,8 @@ func (authnCheck) Rules() []Rule {
 func (c authnCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 	var out []Finding
 	scheme := "Bearer "
-	if j, ok := parseSuppliedJWT(s.opts.Auth); ok {
+	j, isJWT := parseSuppliedJWT(s.opts.Auth)
+	if isJWT {
 		scheme = j.prefix
 	}
 	garbage := scheme + "rampart-scan-garbage-token"
@@ -88,7 +85,7 @@ func (c authnCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 		if op.Method != http.MethodGet && !s.opts.Active {
 			continue
 		}
-		anon := s.baseline[op.key()+" anon"]
+		anon := s.anon(op)
 		if anon == nil && op.Secured {
 			ex, err := s.c.do(ctx, c.Name(), probe{method: op.Method, path: op.target(nil), body: op.Body, noExtra: true})
 			if err != nil {
@@ -103,7 +100,9 @@ func (c authnCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 			out = append(out, newFinding(ruleNoCredentials(), anon.location(), fmt.Sprintf("The description requires credentials for %s but it answered %d without any.", op.key(), anon.status), anon.evidence()))
 			continue
 		}
-		if !s.protected(op) && !anon.denied() {
+		if !anon.denied() {
+			// Not refused (404, 400, 500, or an unsecured operation answering):
+			// a token cannot be judged against it.
 			continue
 		}
 		anonDenied = append(anonDenied, op)
@@ -120,7 +119,10 @@ func (c authnCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 	if err != nil {
 		return out, err
 	}
-	fs, err = c.jwtChecks(ctx, s)
+	if !isJWT {
+		return out, nil
+	}
+	fs, err = c.jwtChecks(ctx, s, j)
 	return append(out, fs...), err
 }
 
@@ -162,13 +164,9 @@ func (c authnCheck) staticTokens(ctx context.Context, s *session, denied []Opera
 	return nil, nil
 }
 
-// jwtChecks runs the offline checks on the --auth JWT and sends forged
+// jwtChecks runs the offline checks on j, the --auth JWT, and sends forged
 // tokens to an operation that accepts it.
-func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error) {
-	j, ok := parseSuppliedJWT(s.opts.Auth)
-	if !ok {
-		return nil, nil
-	}
+func (c authnCheck) jwtChecks(ctx context.Context, s *session, j *suppliedJWT) ([]Finding, error) {
 	var out []Finding
 	offline := Evidence{Request: "offline: the JWT supplied with --auth", Response: j.describe()}
 	exp, hasExp := j.expiry()
@@ -184,8 +182,10 @@ func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error
 		s.note("authn: no GET operation refused anonymous requests and accepted --auth; forged-token checks skipped")
 		return out, nil
 	}
-	if hasExp && s.now().After(exp) {
-		ex := s.baseline[probeOp.key()+" auth"]
+	found := map[string]bool{} // rules already reported
+	if hasExp && s.opts.Now().After(exp) {
+		ex := s.authed(probeOp)
+		found[ruleExpiredAccepted().ID] = true
 		out = append(out, newFinding(ruleExpiredAccepted(), ex.location(), fmt.Sprintf("The --auth token expired at %s and was still accepted.", exp.UTC().Format("2006-01-02 15:04:05Z")), ex.evidence()))
 	}
 	type forgery struct {
@@ -207,7 +207,7 @@ func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error
 	}
 	if cracked {
 		forgeries = append(forgeries, forgery{ruleExpiredAccepted(), "A token re-signed with the cracked secret and expired an hour ago was accepted.", func() (string, error) {
-			return j.forgeExpired(secret, s.now())
+			return j.forgeExpired(secret, s.opts.Now())
 		}})
 	}
 	if j.asymmetric() {
@@ -227,7 +227,6 @@ func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error
 			}
 		}
 	}
-	found := map[string]bool{}
 	for _, f := range forgeries {
 		if found[f.rule.ID] {
 			continue
@@ -255,7 +254,7 @@ func (c authnCheck) jwtChecks(ctx context.Context, s *session) ([]Finding, error
 // and accepted --auth: the place to test forged tokens.
 func (s *session) acceptingOp() (Operation, bool) {
 	for _, op := range s.ops {
-		anon, auth := s.baseline[op.key()+" anon"], s.baseline[op.key()+" auth"]
+		anon, auth := s.anon(op), s.authed(op)
 		if op.Method == http.MethodGet && anon != nil && auth != nil && anon.denied() && auth.ok() {
 			return op, true
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"sort"
 	"strings"
 )
 
@@ -18,21 +19,21 @@ type authzCheck struct{}
 func (authzCheck) Name() string { return "authz" }
 
 func ruleBOLA() Rule {
-	return Rule{ID: "authz-bola", Check: "authz", Title: "Another identity's object readable or writable (BOLA)", Severity: SeverityHigh,
-		OWASP: API1BOLA, CWE: 639,
-		Fix: "Check on every request that the caller owns (or is granted) the object the id names, in the data layer query itself (WHERE owner_id = caller), not only that the caller is authenticated."}
+	return newRule("authz-bola", "Another identity's object readable or writable (BOLA)", SeverityHigh,
+		API1BOLA, 639,
+		"Check on every request that the caller owns (or is granted) the object the id names, in the data layer query itself (WHERE owner_id = caller), not only that the caller is authenticated.")
 }
 
 func ruleFunctionLevel() Rule {
-	return Rule{ID: "authz-function-level", Check: "authz", Title: "Admin operation reachable by a regular identity", Severity: SeverityHigh,
-		OWASP: API5FunctionAuthz, CWE: 285,
-		Fix: "Require the admin role or scope on every admin operation, at one place that denies by default (a route policy in the gateway)."}
+	return newRule("authz-function-level", "Admin operation reachable by a regular identity", SeverityHigh,
+		API5FunctionAuthz, 285,
+		"Require the admin role or scope on every admin operation, at one place that denies by default (a route policy in the gateway).")
 }
 
 func ruleMassAssignment() Rule {
-	return Rule{ID: "authz-mass-assignment", Check: "authz", Title: "Privileged field writable (mass assignment)", Severity: SeverityHigh,
-		OWASP: API3PropertyAuthz, CWE: 915,
-		Fix: "Bind request bodies to an explicit allow-list of writable fields; never copy role, is_admin or owner fields from client input."}
+	return newRule("authz-mass-assignment", "Privileged field writable (mass assignment)", SeverityHigh,
+		API3PropertyAuthz, 915,
+		"Bind request bodies to an explicit allow-list of writable fields; never copy role, is_admin or owner fields from client input.")
 }
 
 func (authzCheck) Rules() []Rule {
@@ -73,7 +74,7 @@ func collectionOf(path string) (string, string) {
 func (c authzCheck) objectLevel(ctx context.Context, s *session) ([]Finding, error) {
 	ids := map[string][]string{} // collection path -> ids of identity 1
 	for _, op := range s.ops {
-		if ex := s.baseline[op.key()+" auth"]; ex != nil && ex.ok() && op.Method == http.MethodGet && !op.hasPathParams() {
+		if ex := s.authed(op); ex != nil && ex.ok() && op.Method == http.MethodGet && !op.hasPathParams() {
 			ids[op.Path] = append(ids[op.Path], extractIDs(ex.body)...)
 		}
 	}
@@ -149,8 +150,8 @@ func (c authzCheck) objectLevel(ctx context.Context, s *session) ([]Finding, err
 func (c authzCheck) functionLevel(ctx context.Context, s *session) ([]Finding, error) {
 	var out []Finding
 	for _, op := range s.ops {
-		if !op.Admin || (!op.safe() && !s.opts.Active) {
-			continue
+		if !op.Admin || !s.protected(op) || (!op.safe() && !s.opts.Active) {
+			continue // a public-by-design admin page is no flaw
 		}
 		ex, err := s.c.do(ctx, c.Name(), probe{method: op.Method, path: op.target(nil), body: op.Body, header: authHeader(s.opts.Auth2)})
 		if err != nil {
@@ -215,11 +216,22 @@ func (c authzCheck) massAssignment(ctx context.Context, s *session) ([]Finding, 
 	return nil, nil
 }
 
-// acceptedPrivilege names the privileged field a JSON body shows as set.
+// acceptedPrivilege names the privileged field a JSON body shows as set
+// (the first in name order when several are).
 func acceptedPrivilege(body []byte) string {
-	for k, v := range privileged() {
-		if jsonFieldIs(body, k, v) {
-			return fmt.Sprintf("%s=%v", k, v)
+	var m map[string]any
+	if json.Unmarshal(body, &m) != nil {
+		return ""
+	}
+	priv := privileged()
+	names := make([]string, 0, len(priv))
+	for k := range priv {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		if memberIs(m, k, priv[k]) {
+			return fmt.Sprintf("%s=%v", k, priv[k])
 		}
 	}
 	return ""

@@ -18,6 +18,8 @@ type canary struct {
 
 	mu   sync.Mutex
 	hits map[string]string // token -> remote address that fetched it
+	// hit receives a signal (without blocking, buffer 1) after each hit.
+	hit chan struct{}
 }
 
 // canaryPrefix starts every path the canary hands out.
@@ -28,12 +30,16 @@ func newCanary() (*canary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the SSRF canary listener: %w", err)
 	}
-	c := &canary{ln: ln, hits: map[string]string{}}
+	c := &canary{ln: ln, hits: map[string]string{}, hit: make(chan struct{}, 1)}
 	c.srv = &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if tok, ok := strings.CutPrefix(r.URL.Path, canaryPrefix); ok && tok != "" {
 			c.mu.Lock()
 			c.hits[tok] = r.RemoteAddr
 			c.mu.Unlock()
+			select {
+			case c.hit <- struct{}{}:
+			default: // a signal is already pending
+			}
 		}
 		w.Header().Set("Content-Type", "text/plain")
 		_, _ = w.Write([]byte("rampart-scan canary\n"))
@@ -47,10 +53,11 @@ func (c *canary) url(token string) string {
 	return "http://" + c.ln.Addr().String() + canaryPrefix + token
 }
 
-// wait returns the tokens fetched so far once any of want arrived or
-// timeout passed.
+// wait returns the tokens fetched so far once every one of want arrived,
+// timeout passed or ctx ended.
 func (c *canary) wait(ctx context.Context, want []string, timeout time.Duration) map[string]string {
-	deadline := time.Now().Add(timeout)
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
 	for {
 		c.mu.Lock()
 		got := make(map[string]string, len(c.hits))
@@ -58,12 +65,22 @@ func (c *canary) wait(ctx context.Context, want []string, timeout time.Duration)
 			got[k] = v
 		}
 		c.mu.Unlock()
-		if len(got) > 0 || time.Now().After(deadline) || ctx.Err() != nil || len(want) == 0 {
+		all := true
+		for _, w := range want {
+			if _, ok := got[w]; !ok {
+				all = false
+				break
+			}
+		}
+		if all {
 			return got
 		}
 		select {
+		case <-c.hit:
+		case <-timer.C:
+			return got
 		case <-ctx.Done():
-		case <-time.After(50 * time.Millisecond):
+			return got
 		}
 	}
 }

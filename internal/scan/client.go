@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +32,6 @@ const maxBody = 1 << 20
 type client struct {
 	origin  *url.URL
 	http    *http.Client
-	tls     *tls.Config
 	limiter *rate.Limiter
 	max     int
 	extra   http.Header
@@ -62,7 +60,6 @@ func newClient(origin *url.URL, o Options) *client {
 	}
 	c := &client{
 		origin:  origin,
-		tls:     tc,
 		limiter: rate.NewLimiter(rate.Limit(o.Rate), 1),
 		max:     o.MaxRequests,
 		extra:   o.Headers,
@@ -153,17 +150,6 @@ func (c *client) counts() (int, map[string]int) {
 	return c.total, m
 }
 
-// checks returns the names of the checks that sent requests, sorted.
-func (c *client) checks() []string {
-	_, m := c.counts()
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // probe describes one request: method, path (with query) and optional
 // headers and body. Path is relative to the origin.
 type probe struct {
@@ -214,7 +200,6 @@ func (c *client) do(ctx context.Context, check string, p probe) (*exchange, erro
 	if p.body != nil && req.Header.Get("Content-Type") == "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	start := time.Now()
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", p.method, target.Redacted(), err)
@@ -225,15 +210,14 @@ func (c *client) do(ctx context.Context, check string, p probe) (*exchange, erro
 		return nil, fmt.Errorf("%s %s: reading body: %w", p.method, target.Redacted(), err)
 	}
 	return &exchange{
-		method:   p.method,
-		url:      target,
-		reqHead:  req.Header,
-		reqBody:  p.body,
-		status:   resp.StatusCode,
-		proto:    resp.Proto,
-		head:     resp.Header,
-		body:     b,
-		duration: time.Since(start),
+		method:  p.method,
+		url:     target,
+		reqHead: req.Header,
+		reqBody: p.body,
+		status:  resp.StatusCode,
+		proto:   resp.Proto,
+		head:    resp.Header,
+		body:    b,
 	}, nil
 }
 

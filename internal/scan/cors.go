@@ -17,21 +17,21 @@ func (corsCheck) Name() string { return "cors" }
 const foreignOrigin = "https://rampart-scan.invalid"
 
 func ruleCORSReflect() Rule {
-	return Rule{ID: "cors-origin-reflected", Check: "cors", Title: "Any Origin reflected with credentials allowed", Severity: SeverityHigh,
-		OWASP: API8Misconfig, CWE: 942,
-		Fix: "Allow only a fixed list of trusted origins; never echo the request's Origin, and send Access-Control-Allow-Credentials only for those origins."}
+	return newRule("cors-origin-reflected", "Any Origin reflected with credentials allowed", SeverityHigh,
+		API8Misconfig, 942,
+		"Allow only a fixed list of trusted origins; never echo the request's Origin, and send Access-Control-Allow-Credentials only for those origins.")
 }
 
 func ruleCORSNull() Rule {
-	return Rule{ID: "cors-null-origin", Check: "cors", Title: "The null Origin is allowed", Severity: SeverityMedium,
-		OWASP: API8Misconfig, CWE: 942,
-		Fix: "Never allow Origin: null; sandboxed iframes and local files send it, so any attacker page can too."}
+	return newRule("cors-null-origin", "The null Origin is allowed", SeverityMedium,
+		API8Misconfig, 942,
+		"Never allow Origin: null; sandboxed iframes and local files send it, so any attacker page can too.")
 }
 
 func ruleCORSWildcard() Rule {
-	return Rule{ID: "cors-wildcard-authenticated", Check: "cors", Title: "Access-Control-Allow-Origin: * on an authenticated endpoint", Severity: SeverityMedium,
-		OWASP: API8Misconfig, CWE: 942,
-		Fix: "List the origins allowed to call authenticated endpoints instead of *."}
+	return newRule("cors-wildcard-authenticated", "Access-Control-Allow-Origin: * on an authenticated endpoint", SeverityMedium,
+		API8Misconfig, 942,
+		"List the origins allowed to call authenticated endpoints instead of *.")
 }
 
 func (corsCheck) Rules() []Rule { return []Rule{ruleCORSReflect(), ruleCORSNull(), ruleCORSWildcard()} }
@@ -67,8 +67,8 @@ func (c corsCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 	}
 	// A fixed "*" shows without any Origin: read it off the baseline.
 	for _, op := range s.ops {
-		for _, k := range []string{" anon", " auth"} {
-			if ex := s.baseline[op.key()+k]; ex != nil && s.protected(op) && strings.TrimSpace(ex.head.Get("Access-Control-Allow-Origin")) == "*" {
+		for _, ex := range []*exchange{s.anon(op), s.authed(op)} {
+			if ex != nil && s.protected(op) && strings.TrimSpace(ex.head.Get("Access-Control-Allow-Origin")) == "*" {
 				add(ruleCORSWildcard(), ex, "An operation that requires credentials allows every origin.")
 			}
 		}

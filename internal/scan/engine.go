@@ -164,8 +164,8 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &session{opts: o, target: target, c: newClient(target, o), now: o.Now, log: o.Log,
-		baseline: map[string]*exchange{}}
+	s := &session{opts: o, target: target, c: newClient(target, o),
+		baseline: map[string]opBaseline{}}
 	if o.OpenAPI != nil {
 		src := o.OpenAPISource
 		if src == "" {
@@ -198,7 +198,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		fs, err := c.Run(ctx, s)
 		findings = append(findings, fs...)
 		_, by := s.c.counts()
-		s.log.Debug("scan check done", "check", c.Name(), "findings", len(fs), "requests", by[c.Name()], "error", err)
+		s.opts.Log.Debug("scan check done", "check", c.Name(), "findings", len(fs), "requests", by[c.Name()], "error", err)
 		switch {
 		case errors.Is(err, ErrBudget):
 			s.note("%s: stopped early: %v", c.Name(), err)
@@ -217,19 +217,40 @@ type session struct {
 	opts     Options
 	target   *url.URL
 	c        *client
-	now      func() time.Time
-	log      interface{ Debug(string, ...any) }
 	ops      []Operation
 	opsFrom  string
 	specPath string // where discovery found a description, if it did
 	notes    []string
-	// baseline holds the response of each safe operation without (key+" anon")
-	// and with (key+" auth") the first identity's credentials.
-	baseline map[string]*exchange
+	// baseline holds the responses of each safe operation, by op.key();
+	// read it with anon and authed.
+	baseline map[string]opBaseline
 	// first is the response to the target URL itself.
 	first *exchange
 	// missing is the response to a path that surely does not exist.
 	missing *exchange
+}
+
+// opBaseline is an operation's baseline: its response without and with
+// the first identity's credentials (nil when not fetched).
+type opBaseline struct {
+	anon, auth *exchange
+}
+
+// anon returns op's baseline response without credentials, or nil.
+func (s *session) anon(op Operation) *exchange { return s.baseline[op.key()].anon }
+
+// authed returns op's baseline response with --auth, or nil.
+func (s *session) authed(op Operation) *exchange { return s.baseline[op.key()].auth }
+
+// setBaseline records op's baseline response, with --auth when auth.
+func (s *session) setBaseline(op Operation, auth bool, ex *exchange) {
+	b := s.baseline[op.key()]
+	if auth {
+		b.auth = ex
+	} else {
+		b.anon = ex
+	}
+	s.baseline[op.key()] = b
 }
 
 func (s *session) note(format string, args ...any) {
@@ -262,7 +283,7 @@ func (s *session) reach(ctx context.Context) error {
 // collectBaseline fetches every safe operation without and with credentials,
 // and a path that does not exist.
 func (s *session) collectBaseline(ctx context.Context) {
-	if ex, err := s.c.do(ctx, "baseline", probe{method: http.MethodGet, path: "/rampart-scan-" + fmt.Sprint(s.now().UnixNano()), noExtra: true}); err == nil {
+	if ex, err := s.c.do(ctx, "baseline", probe{method: http.MethodGet, path: "/rampart-scan-" + fmt.Sprint(s.opts.Now().UnixNano()), noExtra: true}); err == nil {
 		s.missing = ex
 	}
 	for _, op := range s.ops {
@@ -270,11 +291,11 @@ func (s *session) collectBaseline(ctx context.Context) {
 			continue
 		}
 		if ex, err := s.c.do(ctx, "baseline", probe{method: op.Method, path: op.target(nil), noExtra: true}); err == nil {
-			s.baseline[op.key()+" anon"] = ex
+			s.setBaseline(op, false, ex)
 		}
 		if s.opts.Auth != "" {
 			if ex, err := s.c.do(ctx, "baseline", probe{method: op.Method, path: op.target(nil), header: authHeader(s.opts.Auth)}); err == nil {
-				s.baseline[op.key()+" auth"] = ex
+				s.setBaseline(op, true, ex)
 			}
 		}
 	}
@@ -284,8 +305,8 @@ func (s *session) collectBaseline(ctx context.Context) {
 func (s *session) responses() []*exchange {
 	var out []*exchange
 	for _, op := range s.ops {
-		for _, k := range []string{" anon", " auth"} {
-			if ex := s.baseline[op.key()+k]; ex != nil {
+		for _, ex := range []*exchange{s.anon(op), s.authed(op)} {
+			if ex != nil {
 				out = append(out, ex)
 			}
 		}
@@ -302,7 +323,7 @@ func (s *session) protected(op Operation) bool {
 	if op.Public {
 		return false
 	}
-	ex := s.baseline[op.key()+" anon"]
+	ex := s.anon(op)
 	return ex != nil && ex.denied()
 }
 

@@ -18,36 +18,38 @@ type errorsCheck struct{}
 func (errorsCheck) Name() string { return "errors" }
 
 func ruleDebugger() Rule {
-	return Rule{ID: "errors-debug-mode", Check: "errors", Title: "Framework debugger or debug page exposed", Severity: SeverityHigh,
-		OWASP: API8Misconfig, CWE: 489,
-		Fix: "Never run with debug on outside a developer's machine (Flask: app.run(debug=False), FLASK_DEBUG unset, serve with gunicorn; Django: DEBUG = False). The Werkzeug debugger runs arbitrary Python for anyone who reaches it."}
+	return newRule("errors-debug-mode", "Framework debugger or debug page exposed", SeverityHigh,
+		API8Misconfig, 489,
+		"Never run with debug on outside a developer's machine (Flask: app.run(debug=False), FLASK_DEBUG unset, serve with gunicorn; Django: DEBUG = False). The Werkzeug debugger runs arbitrary Python for anyone who reaches it.")
 }
 
 func ruleStackTrace() Rule {
-	return Rule{ID: "errors-stack-trace", Check: "errors", Title: "Stack trace in response", Severity: SeverityMedium,
-		OWASP: API8Misconfig, CWE: 209,
-		Fix: "Catch errors at one boundary that logs the exception with a request id and answers a generic problem+json body (RFC 9457) with that id; never send tracebacks to clients."}
+	return newRule("errors-stack-trace", "Stack trace in response", SeverityMedium,
+		API8Misconfig, 209,
+		"Catch errors at one boundary that logs the exception with a request id and answers a generic problem+json body (RFC 9457) with that id; never send tracebacks to clients.")
 }
 
 func ruleVerboseError() Rule {
-	return Rule{ID: "errors-verbose", Check: "errors", Title: "Verbose error message", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 209,
-		Fix: "Answer errors with a short public message and an id; keep exception names, SQL and file paths in the server log."}
+	return newRule("errors-verbose", "Verbose error message", SeverityLow,
+		API8Misconfig, 209,
+		"Answer errors with a short public message and an id; keep exception names, SQL and file paths in the server log.")
 }
 
 func ruleExposedPath() Rule {
-	return Rule{ID: "errors-exposed-path", Check: "errors", Title: "Debug, management or secret file exposed", Severity: SeverityHigh,
-		OWASP: API8Misconfig, CWE: 538,
-		Fix: "Do not serve these paths: keep .env and .git out of the web root, bind /debug and /actuator to a management port reachable only from operators, or remove them."}
+	return newRule("errors-exposed-path", "Debug, management or secret file exposed", SeverityHigh,
+		API8Misconfig, 538,
+		"Do not serve these paths: keep .env and .git out of the web root, bind /debug and /actuator to a management port reachable only from operators, or remove them.")
 }
 
 func (errorsCheck) Rules() []Rule {
 	return []Rule{ruleDebugger(), ruleStackTrace(), ruleVerboseError(), ruleExposedPath()}
 }
 
-// leakPath is a path to ask for and how to recognise a real hit.
+// leakPath is a path to ask for, the rule and severity a hit is reported
+// under, and how to recognise a real hit.
 type leakPath struct {
 	path string
+	rule Rule
 	sev  Severity
 	what string
 	// match recognises the body; a 2xx with another body is not a hit.
@@ -65,18 +67,19 @@ func leakPaths() []leakPath {
 			return false
 		}
 	}
+	exposed, debugger := ruleExposedPath(), ruleDebugger()
 	return []leakPath{
-		{"/.env", SeverityHigh, "an environment file (secrets)", envFile},
-		{"/.git/HEAD", SeverityHigh, "the git repository (source and history)", func(b string) bool { return strings.HasPrefix(b, "ref: refs/") || isHexLine(b) }},
-		{"/console", SeverityHigh, "the Werkzeug interactive console", contains("Werkzeug", "Interactive Console")},
-		{"/?__debugger__=yes&cmd=resource&f=debugger.js", SeverityHigh, "the Werkzeug debugger's resources (debug=True)", contains("__debugger__", "EVALEX")},
-		{"/actuator/env", SeverityHigh, "Spring Boot actuator environment (secrets)", contains("propertySources", "activeProfiles")},
-		{"/actuator", SeverityMedium, "Spring Boot actuator index", contains(`"_links"`)},
-		{"/debug/pprof/", SeverityMedium, "Go pprof profiles", contains("profiles", "goroutine")},
-		{"/debug/vars", SeverityMedium, "Go expvar variables", contains("memstats", "cmdline")},
-		{"/debug", SeverityMedium, "a debug endpoint", contains("debug", "Debug", "DEBUG")},
-		{"/server-status", SeverityMedium, "Apache server status", contains("Apache Server Status")},
-		{"/phpinfo.php", SeverityMedium, "phpinfo()", contains("phpinfo()", "PHP Version")},
+		{"/.env", exposed, SeverityHigh, "an environment file (secrets)", envFile},
+		{"/.git/HEAD", exposed, SeverityHigh, "the git repository (source and history)", func(b string) bool { return strings.HasPrefix(b, "ref: refs/") || isHexLine(b) }},
+		{"/console", debugger, SeverityHigh, "the Werkzeug interactive console", contains("Werkzeug", "Interactive Console")},
+		{"/?__debugger__=yes&cmd=resource&f=debugger.js", debugger, SeverityHigh, "the Werkzeug debugger's resources (debug=True)", contains("__debugger__", "EVALEX")},
+		{"/actuator/env", exposed, SeverityHigh, "Spring Boot actuator environment (secrets)", contains("propertySources", "activeProfiles")},
+		{"/actuator", exposed, SeverityMedium, "Spring Boot actuator index", contains(`"_links"`)},
+		{"/debug/pprof/", exposed, SeverityMedium, "Go pprof profiles", contains("profiles", "goroutine")},
+		{"/debug/vars", exposed, SeverityMedium, "Go expvar variables", contains("memstats", "cmdline")},
+		{"/debug", exposed, SeverityMedium, "a debug endpoint", contains("debug", "Debug", "DEBUG")},
+		{"/server-status", exposed, SeverityMedium, "Apache server status", contains("Apache Server Status")},
+		{"/phpinfo.php", exposed, SeverityMedium, "phpinfo()", contains("phpinfo()", "PHP Version")},
 	}
 }
 
@@ -136,8 +139,12 @@ func (c errorsCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 		}
 		ex, err := s.c.do(ctx, c.Name(), probe{method: http.MethodGet, path: op.target(vals), header: authHeader(s.opts.Auth)})
 		if err != nil {
-			budgetErr = err
-			break
+			if errors.Is(err, ErrBudget) || ctx.Err() != nil {
+				budgetErr = err
+				break
+			}
+			s.note("errors: %v", err) // one failed probe (a timeout) does not end the check
+			continue
 		}
 		exs = append(exs, ex)
 	}
@@ -178,19 +185,14 @@ func (c errorsCheck) Run(ctx context.Context, s *session) ([]Finding, error) {
 		if !ex.ok() || s.isMissing(ex) || !lp.match(string(ex.body)) {
 			continue
 		}
-		r := ruleExposedPath()
-		if strings.Contains(lp.path, "__debugger__") || lp.path == "/console" {
-			r = ruleDebugger()
-			if seen[r.ID] {
+		if lp.rule.ID == ruleDebugger().ID { // reported once, body scans included
+			if seen[lp.rule.ID] {
 				continue
 			}
-			seen[r.ID] = true
+			seen[lp.rule.ID] = true
 		}
-		f := newFinding(r, ex.location(), fmt.Sprintf("%s answers with %s.", lp.path, lp.what), ex.evidence())
-		f.Severity = max(lp.sev, SeverityMedium)
-		if r.ID == ruleDebugger().ID {
-			f.Severity = SeverityHigh
-		}
+		f := newFinding(lp.rule, ex.location(), fmt.Sprintf("%s answers with %s.", lp.path, lp.what), ex.evidence())
+		f.Severity = lp.sev
 		out = append(out, f)
 	}
 	return out, nil

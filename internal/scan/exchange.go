@@ -6,8 +6,9 @@ import (
 	"net/url"
 	"sort"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/rampart-sec/rampart/telemetry"
 )
 
 // excerptBody is how many bytes of a body go into evidence.
@@ -15,15 +16,14 @@ const excerptBody = 600
 
 // exchange is one request the scanner sent and the response it got.
 type exchange struct {
-	method   string
-	url      *url.URL
-	reqHead  http.Header
-	reqBody  []byte
-	status   int
-	proto    string
-	head     http.Header
-	body     []byte
-	duration time.Duration
+	method  string
+	url     *url.URL
+	reqHead http.Header
+	reqBody []byte
+	status  int
+	proto   string
+	head    http.Header
+	body    []byte
 }
 
 // ok reports a 2xx status.
@@ -46,7 +46,9 @@ func (e *exchange) evidence() Evidence {
 
 func (e *exchange) requestExcerpt() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s HTTP/1.1\nHost: %s\n", e.method, e.url.RequestURI(), e.url.Host)
+	u := *e.url
+	u.RawQuery = telemetry.MaskQuery(u.RawQuery)
+	fmt.Fprintf(&b, "%s %s HTTP/1.1\nHost: %s\n", e.method, u.RequestURI(), u.Host)
 	writeHeaders(&b, e.reqHead, "User-Agent")
 	if len(e.reqBody) > 0 {
 		b.WriteString("\n")
@@ -83,10 +85,11 @@ func writeHeaders(b *strings.Builder, h http.Header, skip ...string) {
 	}
 }
 
-// redactHeader hides all but the start of credential-bearing header values.
+// redactHeader hides all but the start of credential-bearing header values:
+// every header telemetry.SensitiveKey names, custom --header credentials
+// (X-Auth-Token, Private-Token, …) included.
 func redactHeader(name, v string) string {
-	switch strings.ToLower(name) {
-	case "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key":
+	if telemetry.SensitiveKey(name) {
 		return redactSecret(v)
 	}
 	return v

@@ -85,6 +85,13 @@ type Rule struct {
 	Fix string `json:"fix"`
 }
 
+// newRule returns the rule id; its check is the id's first word
+// ("authn-jwt-no-exp" belongs to "authn").
+func newRule(id, title string, sev Severity, owasp string, cwe int, fix string) Rule {
+	check, _, _ := strings.Cut(id, "-")
+	return Rule{ID: id, Check: check, Title: title, Severity: sev, OWASP: owasp, CWE: cwe, Fix: fix}
+}
+
 // CWEID returns the rule's CWE as "CWE-n".
 func (r Rule) CWEID() string { return fmt.Sprintf("CWE-%d", r.CWE) }
 

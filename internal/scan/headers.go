@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/rampart-sec/rampart/secheaders"
 )
 
 // headersCheck inspects the security headers and version banners of every
@@ -15,39 +17,39 @@ type headersCheck struct{}
 func (headersCheck) Name() string { return "headers" }
 
 func ruleNoNosniff() Rule {
-	return Rule{ID: "headers-no-nosniff", Check: "headers", Title: "X-Content-Type-Options: nosniff missing", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 693,
-		Fix: "Send X-Content-Type-Options: nosniff on every response so browsers never sniff a JSON body into HTML or script."}
+	return newRule("headers-no-nosniff", "X-Content-Type-Options: nosniff missing", SeverityLow,
+		API8Misconfig, 693,
+		"Send X-Content-Type-Options: nosniff on every response so browsers never sniff a JSON body into HTML or script.")
 }
 
 func ruleCSP() Rule {
-	return Rule{ID: "headers-csp", Check: "headers", Title: "Content-Security-Policy missing or weak", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 693,
-		Fix: "For an API send Content-Security-Policy: default-src 'none'; frame-ancestors 'none'. Never allow 'unsafe-inline', 'unsafe-eval' or * for scripts."}
+	return newRule("headers-csp", "Content-Security-Policy missing or weak", SeverityLow,
+		API8Misconfig, 693,
+		"For an API send Content-Security-Policy: default-src 'none'; frame-ancestors 'none'. Never allow 'unsafe-inline', 'unsafe-eval' or * for scripts.")
 }
 
 func ruleFraming() Rule {
-	return Rule{ID: "headers-framing", Check: "headers", Title: "Framing not restricted (X-Frame-Options / frame-ancestors)", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 1021,
-		Fix: "Send X-Frame-Options: DENY or Content-Security-Policy: frame-ancestors 'none'."}
+	return newRule("headers-framing", "Framing not restricted (X-Frame-Options / frame-ancestors)", SeverityLow,
+		API8Misconfig, 1021,
+		"Send X-Frame-Options: DENY or Content-Security-Policy: frame-ancestors 'none'.")
 }
 
 func ruleReferrer() Rule {
-	return Rule{ID: "headers-referrer-policy", Check: "headers", Title: "Referrer-Policy missing or leaky", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 200,
-		Fix: "Send Referrer-Policy: no-referrer (or strict-origin-when-cross-origin)."}
+	return newRule("headers-referrer-policy", "Referrer-Policy missing or leaky", SeverityLow,
+		API8Misconfig, 200,
+		"Send Referrer-Policy: no-referrer (or strict-origin-when-cross-origin).")
 }
 
 func ruleCacheAuth() Rule {
-	return Rule{ID: "headers-cache-authenticated", Check: "headers", Title: "Authenticated response cacheable", Severity: SeverityMedium,
-		OWASP: API8Misconfig, CWE: 525,
-		Fix: "Send Cache-Control: no-store on every response to an authenticated request, so shared caches and browsers keep no copy."}
+	return newRule("headers-cache-authenticated", "Authenticated response cacheable", SeverityMedium,
+		API8Misconfig, 525,
+		"Send Cache-Control: no-store on every response to an authenticated request, so shared caches and browsers keep no copy.")
 }
 
 func ruleBanner() Rule {
-	return Rule{ID: "headers-version-banner", Check: "headers", Title: "Software version disclosed in headers", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 497,
-		Fix: "Remove X-Powered-By and version numbers from Server (Flask/Werkzeug: run behind a proxy that strips them; Express: app.disable('x-powered-by'))."}
+	return newRule("headers-version-banner", "Software version disclosed in headers", SeverityLow,
+		API8Misconfig, 497,
+		"Remove X-Powered-By and version numbers from Server (Flask/Werkzeug: run behind a proxy that strips them; Express: app.disable('x-powered-by')).")
 }
 
 func (headersCheck) Rules() []Rule {
@@ -126,16 +128,16 @@ func (headersCheck) Run(_ context.Context, s *session) ([]Finding, error) {
 		case "unsafe-url", "no-referrer-when-downgrade":
 			ref.add(ex, "Referrer-Policy is "+rp+", which sends full URLs to other origins.")
 		}
-		for _, name := range []string{"Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version"} {
+		for _, name := range secheaders.BannerHeaders() {
 			v := h.Get(name)
 			if v == "" || (name == "Server" && !versionInBanner.MatchString(v)) {
-				continue
+				continue // a bare Server name (nginx) is fine; a version is not
 			}
-			banner.add(ex, fmt.Sprintf("%s: %s names the software and its version.", name, v))
+			banner.add(ex, fmt.Sprintf("%s: %s discloses the server software or its version.", name, v))
 		}
 	}
 	for _, op := range s.ops {
-		ex := s.baseline[op.key()+" auth"]
+		ex := s.authed(op)
 		if ex == nil || !ex.ok() || !s.protected(op) {
 			continue
 		}

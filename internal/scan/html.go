@@ -2,7 +2,6 @@ package scan
 
 import (
 	_ "embed"
-	"fmt"
 	"html/template"
 	"io"
 )
@@ -12,6 +11,9 @@ import (
 //
 //go:embed report.html.tmpl
 var reportTemplate string
+
+// reportHTML is reportTemplate parsed once.
+var reportHTML = template.Must(template.New("report").Parse(reportTemplate))
 
 // chartBar is one bar of the severity chart.
 type chartBar struct {
@@ -54,11 +56,7 @@ func newSeverityChart(s Summary) severityChart {
 // WriteHTML writes the report as one self-contained HTML page: a severity
 // chart (inline SVG) and every finding with its evidence and fix.
 func (r *Report) WriteHTML(w io.Writer) error {
-	t, err := template.New("report").Parse(reportTemplate)
-	if err != nil {
-		return fmt.Errorf("parsing the HTML report template: %w", err)
-	}
-	return t.Execute(w, struct {
+	return reportHTML.Execute(w, struct {
 		R     *Report
 		Chart severityChart
 	}{r, newSeverityChart(r.Summary)})

@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"encoding/json"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -11,8 +12,11 @@ import (
 const maxIDs = 5
 
 // extractIDs returns object identifiers found in a JSON body (untrusted
-// input; see FuzzExtractIDs): the values of "id", "uuid" and "*_id"/"*Id"
-// members that are strings or integers, each once, at most maxIDs.
+// input; see FuzzExtractIDs): the values of "id", "uuid", "ID" and "Id"
+// members that are strings or integers, each once, at most maxIDs. Members
+// that merely end in _id or Id (owner_id, userId) name other objects, not
+// this one, and are not taken. Object members are walked in sorted order,
+// so the result is the same on every run.
 func extractIDs(body []byte) []string {
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -35,8 +39,13 @@ func extractIDs(body []byte) []string {
 					out = append(out, id)
 				}
 			}
-			for _, child := range t {
-				walk(child, depth+1)
+			keys := make([]string, 0, len(t))
+			for k := range t {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				walk(t[k], depth+1)
 			}
 		case []any:
 			for _, child := range t {
@@ -62,13 +71,9 @@ func idValue(v any) (string, bool) {
 	return "", false
 }
 
-// jsonFieldIs reports whether a JSON object body has member name equal to
-// want (compared as JSON values).
-func jsonFieldIs(body []byte, name string, want any) bool {
-	var m map[string]any
-	if json.Unmarshal(body, &m) != nil {
-		return false
-	}
+// memberIs reports whether the decoded JSON object m has member name equal
+// to want (compared as JSON values).
+func memberIs(m map[string]any, name string, want any) bool {
 	got, ok := m[name]
 	if !ok {
 		return false

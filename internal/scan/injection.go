@@ -17,15 +17,15 @@ type injectionCheck struct{}
 func (injectionCheck) Name() string { return "injection" }
 
 func ruleSQLi() Rule {
-	return Rule{ID: "injection-sql-error", Check: "injection", Title: "SQL error provoked by a quote (SQL injection)", Severity: SeverityHigh,
-		OWASP: API8Misconfig, CWE: 89,
-		Fix: "Pass every value as a bound parameter (cursor.execute(\"... WHERE id = ?\", (id,)); database/sql placeholders); never build SQL with string formatting."}
+	return newRule("injection-sql-error", "SQL error provoked by a quote (SQL injection)", SeverityHigh,
+		API8Misconfig, 89,
+		"Pass every value as a bound parameter (cursor.execute(\"... WHERE id = ?\", (id,)); database/sql placeholders); never build SQL with string formatting.")
 }
 
 func ruleSSRF() Rule {
-	return Rule{ID: "injection-ssrf", Check: "injection", Title: "Server-side request forgery: a supplied URL was fetched", Severity: SeverityHigh,
-		OWASP: API7SSRF, CWE: 918,
-		Fix: "Do not fetch client-supplied URLs; if you must, allow-list schemes and hosts, resolve and refuse private, loopback and link-local addresses, and disable redirects."}
+	return newRule("injection-ssrf", "Server-side request forgery: a supplied URL was fetched", SeverityHigh,
+		API7SSRF, 918,
+		"Do not fetch client-supplied URLs; if you must, allow-list schemes and hosts, resolve and refuse private, loopback and link-local addresses, and disable redirects.")
 }
 
 func (injectionCheck) Rules() []Rule { return []Rule{ruleSQLi(), ruleSSRF()} }
@@ -41,16 +41,25 @@ func (c injectionCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 	var out []Finding
 	sigs := sqlSignatures()
 	hit := map[string]bool{}
+	baseErr := map[string]bool{} // op.key() -> its baseline already shows a database error
+	baseShowsError := func(op Operation) bool {
+		v, done := baseErr[op.key()]
+		if !done {
+			base := s.authed(op)
+			if base == nil {
+				base = s.anon(op)
+			}
+			v = base != nil && matchSQL(sigs, base.body) != ""
+			baseErr[op.key()] = v
+		}
+		return v
+	}
 	report := func(op Operation, where string, ex *exchange) {
 		if hit[op.key()] {
 			return
 		}
-		base := s.baseline[op.key()+" auth"]
-		if base == nil {
-			base = s.baseline[op.key()+" anon"]
-		}
 		m := matchSQL(sigs, ex.body)
-		if m == "" || (base != nil && matchSQL(sigs, base.body) != "") {
+		if m == "" || baseShowsError(op) {
 			return
 		}
 		hit[op.key()] = true
@@ -115,15 +124,17 @@ func (c injectionCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 			}
 		}
 	}
-	tokens := make([]string, 0, len(ssrfOps))
-	for t := range ssrfOps {
-		tokens = append(tokens, t)
+	tokens := make([]string, 0, n)
+	for i := 1; i <= n; i++ {
+		tokens = append(tokens, fmt.Sprint(i))
 	}
-	for tok, from := range can.wait(ctx, tokens, 2*time.Second) {
-		op, ok := ssrfOps[tok]
+	hits := can.wait(ctx, tokens, 2*time.Second)
+	for _, tok := range tokens { // in the order the probes were sent
+		from, ok := hits[tok]
 		if !ok {
 			continue
 		}
+		op := ssrfOps[tok]
 		out = append(out, newFinding(ruleSSRF(), op.key(), fmt.Sprintf("Putting the canary URL %s in %s made the server fetch it (from %s).", can.url(tok), ssrfWhere[tok], from),
 			Evidence{Request: fmt.Sprintf("%s %s with %s = %s", op.Method, op.Path, ssrfWhere[tok], can.url(tok)), Response: "canary listener: GET " + canaryPrefix + tok + " from " + from}))
 	}

@@ -16,15 +16,15 @@ type inventoryCheck struct{}
 func (inventoryCheck) Name() string { return "inventory" }
 
 func ruleDocsExposed() Rule {
-	return Rule{ID: "inventory-docs-exposed", Check: "inventory", Title: "API description or docs published", Severity: SeverityLow,
-		OWASP: API9Inventory, CWE: 200,
-		Fix: "In production, serve the OpenAPI description and docs UI only to those who need them (behind authentication or on an internal host), or confirm that publishing them is intended."}
+	return newRule("inventory-docs-exposed", "API description or docs published", SeverityLow,
+		API9Inventory, 200,
+		"In production, serve the OpenAPI description and docs UI only to those who need them (behind authentication or on an internal host), or confirm that publishing them is intended.")
 }
 
 func ruleUndocumented() Rule {
-	return Rule{ID: "inventory-undocumented-endpoint", Check: "inventory", Title: "Undocumented live endpoint beside documented ones", Severity: SeverityMedium,
-		OWASP: API9Inventory, CWE: 1059,
-		Fix: "Retire old API versions (answer 404/410) or document and protect them like the current one; keep an inventory of every deployed version."}
+	return newRule("inventory-undocumented-endpoint", "Undocumented live endpoint beside documented ones", SeverityMedium,
+		API9Inventory, 1059,
+		"Retire old API versions (answer 404/410) or document and protect them like the current one; keep an inventory of every deployed version.")
 }
 
 func (inventoryCheck) Rules() []Rule { return []Rule{ruleDocsExposed(), ruleUndocumented()} }

@@ -16,7 +16,8 @@ const maxLinks = 50
 // content type, fetched from base) links to: href/src/action attributes of
 // HTML, string values of JSON that are URLs or absolute paths, and the
 // targets of Link headers given in linkHeader. The result holds each path
-// once, without query or fragment, at most maxLinks.
+// once, escaped as it is sent, without query or fragment, at most
+// maxLinks.
 func extractLinks(base *url.URL, contentType string, body []byte, linkHeader []string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -32,9 +33,12 @@ func extractLinks(base *url.URL, contentType string, body []byte, linkHeader []s
 		if err != nil || !sameOrigin(base, u) || u.Path == "" {
 			return
 		}
-		if !seen[u.Path] {
-			seen[u.Path] = true
-			out = append(out, u.Path)
+		// The path is sent as written: escapes such as %2F, %3F and %25
+		// change its meaning when decoded.
+		p := u.EscapedPath()
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
 		}
 	}
 	for _, lh := range linkHeader {

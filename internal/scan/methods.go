@@ -14,15 +14,15 @@ type methodsCheck struct{}
 func (methodsCheck) Name() string { return "methods" }
 
 func ruleTrace() Rule {
-	return Rule{ID: "methods-trace", Check: "methods", Title: "TRACE/TRACK enabled", Severity: SeverityMedium,
-		OWASP: API8Misconfig, CWE: 693,
-		Fix: "Disable TRACE and TRACK: answer 405 (nginx/Apache: TraceEnable off; most frameworks do by default)."}
+	return newRule("methods-trace", "TRACE/TRACK enabled", SeverityMedium,
+		API8Misconfig, 693,
+		"Disable TRACE and TRACK: answer 405 (nginx/Apache: TraceEnable off; most frameworks do by default).")
 }
 
 func ruleUnexpectedMethod() Rule {
-	return Rule{ID: "methods-unexpected", Check: "methods", Title: "Unexpected HTTP method accepted", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 749,
-		Fix: "Route on method and path together and answer 405 Method Not Allowed for every method an operation does not document."}
+	return newRule("methods-unexpected", "Unexpected HTTP method accepted", SeverityLow,
+		API8Misconfig, 749,
+		"Route on method and path together and answer 405 Method Not Allowed for every method an operation does not document.")
 }
 
 func (methodsCheck) Rules() []Rule { return []Rule{ruleTrace(), ruleUnexpectedMethod()} }

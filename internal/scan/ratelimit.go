@@ -17,9 +17,9 @@ type rateLimitCheck struct{}
 func (rateLimitCheck) Name() string { return "ratelimit" }
 
 func ruleNoRateLimit() Rule {
-	return Rule{ID: "ratelimit-none", Check: "ratelimit", Title: "No rate limiting observed", Severity: SeverityMedium,
-		OWASP: API4Resources, CWE: 770,
-		Fix: "Limit requests per client IP before authentication and per identity after it; answer 429 with Retry-After and RateLimit headers; lock out or slow down repeated failed logins."}
+	return newRule("ratelimit-none", "No rate limiting observed", SeverityMedium,
+		API4Resources, 770,
+		"Limit requests per client IP before authentication and per identity after it; answer 429 with Retry-After and RateLimit headers; lock out or slow down repeated failed logins.")
 }
 
 func (rateLimitCheck) Rules() []Rule { return []Rule{ruleNoRateLimit()} }
@@ -72,13 +72,13 @@ func (c rateLimitCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 			}
 			// A path the target does not serve (404, 405) says nothing
 			// about how it limits its operations.
-			if ex := s.baseline[op.key()+" anon"]; ex != nil && (ex.status == http.StatusNotFound || ex.status == http.StatusMethodNotAllowed) {
+			if ex := s.anon(op); ex != nil && (ex.status == http.StatusNotFound || ex.status == http.StatusMethodNotAllowed) {
 				continue
 			}
 			if target == nil {
 				target = &s.ops[i]
 			}
-			if ex := s.baseline[op.key()+" auth"]; ex != nil && ex.ok() {
+			if ex := s.authed(op); ex != nil && ex.ok() {
 				target = &s.ops[i]
 				break
 			}

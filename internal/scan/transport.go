@@ -19,51 +19,51 @@ type transportCheck struct{}
 func (transportCheck) Name() string { return "transport" }
 
 func rulePlainHTTP() Rule {
-	return Rule{ID: "transport-plain-http", Check: "transport", Title: "API served over plain HTTP", Severity: SeverityHigh,
-		OWASP: API8Misconfig, CWE: 319,
-		Fix: "Serve the API over HTTPS only (TLS 1.2+). Plain HTTP is acceptable on loopback during development; anywhere else, credentials and data cross the network readable by anyone on the path."}
+	return newRule("transport-plain-http", "API served over plain HTTP", SeverityHigh,
+		API8Misconfig, 319,
+		"Serve the API over HTTPS only (TLS 1.2+). Plain HTTP is acceptable on loopback during development; anywhere else, credentials and data cross the network readable by anyone on the path.")
 }
 
 func ruleOldTLS() Rule {
-	return Rule{ID: "transport-old-tls", Check: "transport", Title: "TLS version below 1.2 accepted", Severity: SeverityMedium,
-		OWASP: API8Misconfig, CWE: 326,
-		Fix: "Set the minimum TLS version to 1.2 (Go: tls.Config.MinVersion = tls.VersionTLS12; nginx: ssl_protocols TLSv1.2 TLSv1.3)."}
+	return newRule("transport-old-tls", "TLS version below 1.2 accepted", SeverityMedium,
+		API8Misconfig, 326,
+		"Set the minimum TLS version to 1.2 (Go: tls.Config.MinVersion = tls.VersionTLS12; nginx: ssl_protocols TLSv1.2 TLSv1.3).")
 }
 
 func ruleWeakCipher() Rule {
-	return Rule{ID: "transport-weak-cipher", Check: "transport", Title: "Weak TLS cipher suite accepted", Severity: SeverityMedium,
-		OWASP: API8Misconfig, CWE: 327,
-		Fix: "Offer only AEAD suites with forward secrecy (ECDHE with AES-GCM or ChaCha20-Poly1305); drop RC4, 3DES, CBC-SHA1 and static-RSA key exchange."}
+	return newRule("transport-weak-cipher", "Weak TLS cipher suite accepted", SeverityMedium,
+		API8Misconfig, 327,
+		"Offer only AEAD suites with forward secrecy (ECDHE with AES-GCM or ChaCha20-Poly1305); drop RC4, 3DES, CBC-SHA1 and static-RSA key exchange.")
 }
 
 func ruleCertExpired() Rule {
-	return Rule{ID: "transport-cert-expired", Check: "transport", Title: "TLS certificate expired or not yet valid", Severity: SeverityHigh,
-		OWASP: API8Misconfig, CWE: 298,
-		Fix: "Renew the certificate and automate renewal (ACME) so it never lapses."}
+	return newRule("transport-cert-expired", "TLS certificate expired or not yet valid", SeverityHigh,
+		API8Misconfig, 298,
+		"Renew the certificate and automate renewal (ACME) so it never lapses.")
 }
 
 func ruleCertExpiring() Rule {
-	return Rule{ID: "transport-cert-expiring", Check: "transport", Title: "TLS certificate expires within 30 days", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 298,
-		Fix: "Renew the certificate now and automate renewal (ACME)."}
+	return newRule("transport-cert-expiring", "TLS certificate expires within 30 days", SeverityLow,
+		API8Misconfig, 298,
+		"Renew the certificate now and automate renewal (ACME).")
 }
 
 func ruleCertHostname() Rule {
-	return Rule{ID: "transport-cert-hostname", Check: "transport", Title: "TLS certificate does not match the host name", Severity: SeverityHigh,
-		OWASP: API8Misconfig, CWE: 297,
-		Fix: "Serve a certificate whose subjectAltName covers the host clients use."}
+	return newRule("transport-cert-hostname", "TLS certificate does not match the host name", SeverityHigh,
+		API8Misconfig, 297,
+		"Serve a certificate whose subjectAltName covers the host clients use.")
 }
 
 func ruleCertSelfSigned() Rule {
-	return Rule{ID: "transport-cert-untrusted", Check: "transport", Title: "TLS certificate self-signed or from an untrusted issuer", Severity: SeverityMedium,
-		OWASP: API8Misconfig, CWE: 295,
-		Fix: "Use a certificate from a CA that clients trust (a public CA, or your organisation's CA distributed to every client); clients that accept any certificate can be intercepted."}
+	return newRule("transport-cert-untrusted", "TLS certificate self-signed or from an untrusted issuer", SeverityMedium,
+		API8Misconfig, 295,
+		"Use a certificate from a CA that clients trust (a public CA, or your organisation's CA distributed to every client); clients that accept any certificate can be intercepted.")
 }
 
 func ruleNoHSTS() Rule {
-	return Rule{ID: "transport-no-hsts", Check: "transport", Title: "Strict-Transport-Security missing or short", Severity: SeverityLow,
-		OWASP: API8Misconfig, CWE: 319,
-		Fix: "Send Strict-Transport-Security: max-age=31536000; includeSubDomains on every HTTPS response."}
+	return newRule("transport-no-hsts", "Strict-Transport-Security missing or short", SeverityLow,
+		API8Misconfig, 319,
+		"Send Strict-Transport-Security: max-age=31536000; includeSubDomains on every HTTPS response.")
 }
 
 func (transportCheck) Rules() []Rule {
@@ -118,7 +118,7 @@ func (c transportCheck) Run(ctx context.Context, s *session) ([]Finding, error) 
 	if err != nil {
 		return out, err
 	}
-	out = append(out, certFindings(st, s.target.Hostname(), host, s.opts.RootCAs, s.now())...)
+	out = append(out, certFindings(st, s.target.Hostname(), host, s.opts.RootCAs, s.opts.Now())...)
 	if f, ok := hstsFinding(s); ok {
 		out = append(out, f)
 	}
