@@ -43,6 +43,10 @@ type Log struct {
 	stopped    chan struct{}
 	stopOnce   sync.Once
 	writerDone chan struct{}
+
+	// afterChainRead, when set (by tests), runs in Verify between reading
+	// the chain's start and head and walking it.
+	afterChainRead func()
 }
 
 var _ audit.Recorder = (*Log)(nil)
@@ -117,17 +121,31 @@ func (l *Log) Events(ctx context.Context, q store.AuditQuery) ([]audit.Event, er
 }
 
 // Verify walks the whole chain and checks it from its recorded start (the
-// last event pruned) to its recorded head.
+// last event pruned) to its recorded head, both read at one moment: events
+// appended during the walk lie past that head and are not read, and a chain
+// whose start moved during the walk (a prune deleted what it was reading) is
+// walked again from the new start rather than reported as damaged.
 func (l *Log) Verify(ctx context.Context) (audit.Result, error) {
-	start, err := l.st.AuditChainStart(ctx)
-	if err != nil {
-		return audit.Result{}, fmt.Errorf("reading the audit chain start: %w", err)
+	for attempt := 0; ; attempt++ {
+		start, head, err := l.st.AuditChain(ctx)
+		if err != nil {
+			return audit.Result{}, fmt.Errorf("reading the audit chain: %w", err)
+		}
+		if l.afterChainRead != nil {
+			l.afterChainRead()
+		}
+		res, err := audit.VerifyFrom(l.all(ctx, head.Seq), audit.Head{Seq: start.Seq, Hash: start.Hash}, &audit.Head{Seq: head.Seq, Hash: head.Hash})
+		if err != nil || res.Intact() || attempt == 2 {
+			return res, err
+		}
+		now, _, err := l.st.AuditChain(ctx)
+		if err != nil {
+			return audit.Result{}, fmt.Errorf("reading the audit chain: %w", err)
+		}
+		if now == start {
+			return res, nil
+		}
 	}
-	head, err := l.st.AuditChainHead(ctx)
-	if err != nil {
-		return audit.Result{}, fmt.Errorf("reading the audit chain head: %w", err)
-	}
-	return audit.VerifyFrom(l.all(ctx), audit.Head{Seq: start.Seq, Hash: start.Hash}, &audit.Head{Seq: head.Seq, Hash: head.Hash})
 }
 
 // Prune deletes the events recorded before before and, in the same
@@ -163,10 +181,10 @@ func (l *Log) Prune(ctx context.Context, before time.Time, actor string) (int64,
 // errStop ends a walk early when Verify has seen enough.
 var errStop = errors.New("stop")
 
-// all yields every stored event in chain order.
-func (l *Log) all(ctx context.Context) iter.Seq2[audit.Event, error] {
+// all yields every stored event up to seq through in chain order.
+func (l *Log) all(ctx context.Context, through int64) iter.Seq2[audit.Event, error] {
 	return func(yield func(audit.Event, error) bool) {
-		err := l.st.WalkAuditEvents(ctx, func(r store.AuditEvent) error {
+		err := l.st.WalkAuditEvents(ctx, through, func(r store.AuditEvent) error {
 			if !yield(FromRow(r), nil) {
 				return errStop
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rampart-sec/rampart/audit"
 	"github.com/rampart-sec/rampart/internal/auditlog"
@@ -64,4 +65,51 @@ func TestRecordRefusesCredentialDetails(t *testing.T) {
 	if err := l.Record(context.Background(), audit.Event{}); err == nil {
 		t.Error("an event without a type was recorded")
 	}
+}
+
+// Verify checks the chain as it stood when it read the head: events recorded
+// and a prune committed while it walks are not reported as tampering.
+func TestVerifyDuringAppendsAndPrune(t *testing.T) {
+	testenv.Databases(t, func(t *testing.T, dbURL string) {
+		st := storetest.Open(t, dbURL)
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		l := auditlog.New(st, auditlog.Options{Now: func() time.Time { return now }})
+		defer l.Close(context.Background())
+		ctx := context.Background()
+		for range 5 {
+			if err := l.Record(ctx, audit.Event{Type: audit.LoginSuccess, Outcome: audit.Success}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		calls := 0
+		auditlog.SetAfterChainRead(l, func() {
+			calls++
+			if calls > 1 {
+				return
+			}
+			for range 3 {
+				if err := l.Record(ctx, audit.Event{Type: audit.LoginFailure, Outcome: audit.Failure}); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+		res, err := l.Verify(ctx)
+		if err != nil || !res.Intact() || res.Events != 5 {
+			t.Fatalf("verify during appends = %+v (first bad %+v), %v", res, res.First, err)
+		}
+		calls = 0
+		auditlog.SetAfterChainRead(l, func() {
+			calls++
+			if calls > 1 {
+				return
+			}
+			if _, err := l.Prune(ctx, now.Add(time.Hour), "test"); err != nil {
+				t.Error(err)
+			}
+		})
+		res, err = l.Verify(ctx)
+		if err != nil || !res.Intact() || res.Start.Seq != 8 {
+			t.Fatalf("verify during a prune = %+v (first bad %+v), %v", res, res.First, err)
+		}
+	})
 }

@@ -182,6 +182,14 @@ func (s *Store) PruneAuditEvents(ctx context.Context, before time.Time, seal fun
 	return res, nil
 }
 
+// AuditChain returns the chain's recorded start and head, read together in
+// one query so that they belong to the same moment.
+func (s *Store) AuditChain(ctx context.Context) (start, head AuditHead, err error) {
+	err = s.db.QueryRowContext(ctx, "SELECT start_seq, start_hash, seq, hash FROM audit_chain_head WHERE id = 1").
+		Scan(&start.Seq, &start.Hash, &head.Seq, &head.Hash)
+	return start, head, s.mapErr(err)
+}
+
 // AuditChainHead returns the recorded head of the chain.
 func (s *Store) AuditChainHead(ctx context.Context) (AuditHead, error) {
 	var h AuditHead
@@ -251,13 +259,14 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, er
 // auditWalkPage is how many events WalkAuditEvents reads per query.
 const auditWalkPage = 1000
 
-// WalkAuditEvents calls fn with every event in ascending seq order, reading
-// a page at a time so that memory stays flat whatever the chain's length.
+// WalkAuditEvents calls fn with every event up to seq through (inclusive) in
+// ascending seq order, reading a page at a time so that memory stays flat
+// whatever the chain's length; events appended after through are not read.
 // An error from fn stops the walk and is returned.
-func (s *Store) WalkAuditEvents(ctx context.Context, fn func(AuditEvent) error) error {
+func (s *Store) WalkAuditEvents(ctx context.Context, through int64, fn func(AuditEvent) error) error {
 	var after int64 = -1 << 62
 	for {
-		page, err := collect(ctx, s, s.db, "SELECT "+auditColumns+" FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?", scanAuditEvent, after, auditWalkPage)
+		page, err := collect(ctx, s, s.db, "SELECT "+auditColumns+" FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?", scanAuditEvent, after, through, auditWalkPage)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -107,7 +108,7 @@ func testAuditConcurrent(t *testing.T, s *store.Store) {
 	}
 	wg.Wait()
 	prev, n := zeroHash, int64(0)
-	err := s.WalkAuditEvents(ctx, func(e store.AuditEvent) error {
+	err := s.WalkAuditEvents(ctx, math.MaxInt64, func(e store.AuditEvent) error {
 		n++
 		if e.Seq != n || e.PrevHash != prev {
 			return fmt.Errorf("event %s: seq %d prev %s, want seq %d prev %s (forked)", e.ID, e.Seq, e.PrevHash, n, prev)
@@ -147,7 +148,7 @@ func testAuditWalk(t *testing.T, s *store.Store) {
 		appendEvent(t, s, store.AuditEvent{ID: fmt.Sprintf("evt_%d", i), Time: tx, Type: "t", Outcome: "success"})
 	}
 	var seen int64
-	if err := s.WalkAuditEvents(ctx, func(e store.AuditEvent) error {
+	if err := s.WalkAuditEvents(ctx, math.MaxInt64, func(e store.AuditEvent) error {
 		seen++
 		if e.Seq != seen {
 			return fmt.Errorf("seq %d at position %d", e.Seq, seen)
@@ -159,8 +160,25 @@ func testAuditWalk(t *testing.T, s *store.Store) {
 	if seen != n {
 		t.Fatalf("walked %d, want %d", seen, n)
 	}
+	// The walk stops at its bound, across pages and within one.
+	for _, through := range []int64{1001, 7} {
+		var last, count int64
+		if err := s.WalkAuditEvents(ctx, through, func(e store.AuditEvent) error {
+			last, count = e.Seq, count+1
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if last != through || count != through {
+			t.Fatalf("walk through %d: %d events, last %d", through, count, last)
+		}
+	}
+	start, head, err := s.AuditChain(ctx)
+	if err != nil || start.Seq != 0 || head.Seq != n {
+		t.Fatalf("AuditChain = %+v, %+v, %v", start, head, err)
+	}
 	stop := errors.New("stop")
-	if err := s.WalkAuditEvents(ctx, func(store.AuditEvent) error { return stop }); !errors.Is(err, stop) {
+	if err := s.WalkAuditEvents(ctx, math.MaxInt64, func(store.AuditEvent) error { return stop }); !errors.Is(err, stop) {
 		t.Fatalf("walk error = %v", err)
 	}
 }
