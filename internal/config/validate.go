@@ -437,7 +437,6 @@ func (t TLS) validate(v *validator, path string) {
 		if t.CertFile != "" || t.KeyFile != "" {
 			v.errorf(joinKey(path, "acme"), "set either cert_file and key_file or acme, not both")
 		}
-		return
 	case t.CertFile == "" && t.KeyFile == "":
 		if t.ClientCAFile != "" {
 			v.errorf(joinKey(path, "client_ca_file"), "client certificates need TLS: set cert_file and key_file (or acme) too")
@@ -453,7 +452,7 @@ func (t TLS) validate(v *validator, path string) {
 		v.errorf(key, "required when cert_file is set")
 		return
 	}
-	if t.CertFile != "" {
+	if t.CertFile != "" && !t.ACME.Enabled() {
 		if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
 			v.errorf(cert, "cannot load the certificate and key: %s", redactTLSError(err))
 		}

@@ -72,6 +72,14 @@ func TestConfigValidate(t *testing.T) {
 			c.Server.TLS.ACME.Domains = []string{"api.example.com"}
 			c.Server.Listen, c.Server.AdminListen = ":443", "0.0.0.0:9180"
 		}, nil},
+		{"acme still checks client_ca_file and redirect_http_from", func(c *Config) {
+			c.Server.TLS.ACME.Domains = []string{"api.example.com"}
+			c.Server.TLS.ClientCAFile = "/nonexistent/ca.pem"
+			c.Server.TLS.RedirectHTTPFrom = "80"
+		}, []string{
+			`server.tls.client_ca_file: open /nonexistent/ca.pem: no such file or directory`,
+			`server.tls.redirect_http_from: must be host:port like "127.0.0.1:8080" or "[::1]:8080", got "80"`,
+		}},
 		{"redis url and timeout", func(c *Config) {
 			c.Storage.RedisURL = "http://:hunter2@127.0.0.1:6379"
 			c.Storage.RedisTimeout = time.Minute
