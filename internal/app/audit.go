@@ -149,7 +149,13 @@ func auditReason(reason string) string {
 // refused would cost a database write per request. The access log and
 // rampart_ratelimit_decisions_total still count every one.
 func (a *App) recordLimited(r *http.Request, d ratelimit.Decision) {
-	key := d.Policy + "|" + r.URL.Path + "|" + clientip.Subscriber(clientip.From(r))
+	// The route's name, never the path: a path varied under a prefix route
+	// would make every refusal a new key, and a database write.
+	var route string
+	if rec := telemetry.RecordFrom(r.Context()); rec != nil {
+		route = rec.Route
+	}
+	key := d.Policy + "|" + route + "|" + clientip.Subscriber(clientip.From(r))
 	if res, err := ratelimit.AllowKey(r.Context(), a.limitedEvents, key, ratelimit.Limit{Rate: 1, Period: time.Minute, Burst: 1}); err != nil || !res.Allowed {
 		return
 	}
