@@ -45,3 +45,17 @@ func TestLimitedAuditThrottledPerRouteNotPath(t *testing.T) {
 		t.Fatalf("%d ratelimit.limited events for 20 refusals on one route, want 1", len(es))
 	}
 }
+
+// Only the policy that refused is recorded: a policy of the same route that
+// allowed the request is not reported as limiting it.
+func TestLimitedAuditNamesOnlyTheRefusingPolicy(t *testing.T) {
+	r := newRig(t, limitRoutesYAML, nil)
+	r.do(t, "GET", "/two", nil, nil)
+	if code, _ := r.do(t, "GET", "/two", nil, nil); code != 429 {
+		t.Fatalf("second request = %d", code)
+	}
+	es := limitedEvents(t, r.app)
+	if len(es) != 1 || es[0].Details["policy"] != "tight" {
+		t.Fatalf("events = %+v, want one naming the policy tight", es)
+	}
+}
