@@ -81,8 +81,12 @@ func NewBus(rdb *redis.Client, prefix string, log *slog.Logger) *Bus {
 	return &Bus{rdb: rdb, channel: prefix + "events", node: hex.EncodeToString(b), log: log}
 }
 
-// Publish announces e to every other node.
+// Publish announces e to every other node. It ignores ctx's cancellation
+// (keeping its values): an announcement is usually made on behalf of a
+// request that may be over by then, and a change the database already holds
+// must still reach the other nodes. Redis's timeouts bound the call.
 func (b *Bus) Publish(ctx context.Context, e Event) error {
+	ctx = context.WithoutCancel(ctx)
 	e.Node = b.node
 	msg, err := json.Marshal(e)
 	if err != nil {
@@ -178,8 +182,11 @@ return {n, 0}
 `)
 
 // RecordBlock keeps a block in Redis until it ends, for the nodes that
-// start or reconnect after it was announced (see Blocks).
+// start or reconnect after it was announced (see Blocks). Like Publish, it
+// ignores ctx's cancellation: the request that triggered the block may be
+// over. Redis's timeouts bound the call.
 func (c *DetectorCounts) RecordBlock(ctx context.Context, b Block) error {
+	ctx = context.WithoutCancel(ctx)
 	ttl := time.Until(b.Until)
 	if ttl <= 0 {
 		return nil
