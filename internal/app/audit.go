@@ -17,7 +17,6 @@ import (
 	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/auditlog"
 	"github.com/rampart-sec/rampart/internal/config"
-	"github.com/rampart-sec/rampart/internal/gateway"
 	"github.com/rampart-sec/rampart/ratelimit"
 	"github.com/rampart-sec/rampart/telemetry"
 )
@@ -102,14 +101,11 @@ func (a *App) RecordAdmin(ctx context.Context, typ audit.Type, subject string, d
 	return nil
 }
 
-// requestEvent is an event about request r with its client IP and request id.
+// requestEvent is an event about request r (the audit log adds its client
+// IP and request id from r's context).
 func requestEvent(r *http.Request, typ audit.Type) audit.Event {
-	e := audit.Event{Type: typ, Outcome: audit.Failure, RequestID: r.Header.Get(gateway.RequestIDHeader),
+	return audit.Event{Type: typ, Outcome: audit.Failure,
 		Details: map[string]string{"http.method": r.Method, "url.path": r.URL.Path}}
-	if ip, ok := clientip.FromContext(r.Context()); ok && ip.IsValid() {
-		e.ClientIP = ip.String()
-	}
-	return e
 }
 
 // recordDenied records a refused authorization. The request is refused

@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/audit"
+	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/store"
+	"github.com/rampart-sec/rampart/telemetry"
 )
 
 // Options are the optional collaborators of a Log.
@@ -76,7 +78,10 @@ func credentialWords() []string {
 
 // Record chains e into the database and returns once it is committed
 // (events recorded at the same moment share a transaction); then it offers a
-// copy to each sink without waiting for them.
+// copy to each sink without waiting for them. An event without a client IP
+// or request id gets the request's, when ctx is a request's: the IP
+// rampart decided for it (clientip.FromContext) and the id the client was
+// given (telemetry.RecordFrom), never one it merely sent.
 func (l *Log) Record(ctx context.Context, e audit.Event) error {
 	if e.Type == "" {
 		return errors.New("recording audit event: no type")
@@ -91,6 +96,16 @@ func (l *Log) Record(ctx context.Context, e audit.Event) error {
 	}
 	if e.Time.IsZero() {
 		e.Time = l.now()
+	}
+	if e.ClientIP == "" {
+		if ip, ok := clientip.FromContext(ctx); ok && ip.IsValid() {
+			e.ClientIP = ip.String()
+		}
+	}
+	if e.RequestID == "" {
+		if rec := telemetry.RecordFrom(ctx); rec != nil {
+			e.RequestID = rec.RequestID
+		}
 	}
 	id := make([]byte, 12)
 	if _, err := io.ReadFull(l.rand, id); err != nil {

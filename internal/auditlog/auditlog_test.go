@@ -4,15 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rampart-sec/rampart/audit"
+	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/auditlog"
 	"github.com/rampart-sec/rampart/internal/store"
 	"github.com/rampart-sec/rampart/internal/store/storetest"
 	"github.com/rampart-sec/rampart/internal/testenv"
+	"github.com/rampart-sec/rampart/telemetry"
 )
 
 // Many concurrent Record calls (group-committed) form one intact chain, and
@@ -112,4 +115,32 @@ func TestVerifyDuringAppendsAndPrune(t *testing.T) {
 			t.Fatalf("verify during a prune = %+v (first bad %+v), %v", res, res.First, err)
 		}
 	})
+}
+
+// Record fills in the request's client IP and request id from ctx when the
+// event has none, and keeps those the caller set.
+func TestRecordAddsRequestContext(t *testing.T) {
+	st := storetest.Open(t, "sqlite://"+t.TempDir()+"/r.db")
+	l := auditlog.New(st, auditlog.Options{})
+	defer l.Close(context.Background())
+	ctx := clientip.NewContext(context.Background(), netip.MustParseAddr("192.0.2.7"))
+	ctx = telemetry.WithRecord(ctx, &telemetry.Record{RequestID: "req-1"})
+	if err := l.Record(ctx, audit.Event{Type: audit.LoginSuccess, Subject: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Record(ctx, audit.Event{Type: audit.LoginSuccess, Subject: "b", ClientIP: "198.51.100.1", RequestID: "req-2"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Record(context.Background(), audit.Event{Type: audit.LoginSuccess, Subject: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	es, err := l.Events(context.Background(), store.AuditQuery{})
+	if err != nil || len(es) != 3 {
+		t.Fatalf("events = %+v, %v", es, err)
+	}
+	for i, want := range [][2]string{{"192.0.2.7", "req-1"}, {"198.51.100.1", "req-2"}, {"", ""}} {
+		if es[i].ClientIP != want[0] || es[i].RequestID != want[1] {
+			t.Errorf("event %s: client IP %q, request id %q; want %q, %q", es[i].Subject, es[i].ClientIP, es[i].RequestID, want[0], want[1])
+		}
+	}
 }
