@@ -77,8 +77,9 @@ func credentialWords() []string {
 }
 
 // Record chains e into the database and returns once it is committed
-// (events recorded at the same moment share a transaction); then it offers a
-// copy to each sink without waiting for them. An event without a client IP
+// (events recorded at the same moment share a transaction). Each committed
+// event is offered to the sinks, without waiting for them, whether or not
+// its caller is still waiting. An event without a client IP
 // or request id gets the request's, when ctx is a request's: the IP
 // rampart decided for it (clientip.FromContext) and the id the client was
 // given (telemetry.RecordFrom), never one it merely sent.
@@ -112,14 +113,8 @@ func (l *Log) Record(ctx context.Context, e audit.Event) error {
 		return fmt.Errorf("recording audit event: %w", err)
 	}
 	e.ID = "evt_" + hex.EncodeToString(id)
-	out, err := l.enqueue(ctx, e)
-	if err != nil {
-		return err
-	}
-	for _, q := range l.sinks {
-		q.Offer(out)
-	}
-	return nil
+	_, err := l.enqueue(ctx, e)
+	return err
 }
 
 // Events returns the events q selects.

@@ -144,3 +144,50 @@ func TestRecordAddsRequestContext(t *testing.T) {
 		}
 	}
 }
+
+type countSink struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (s *countSink) Send(_ context.Context, e audit.Event) error {
+	s.mu.Lock()
+	s.ids[e.ID] = true
+	s.mu.Unlock()
+	return nil
+}
+
+// Every committed event reaches the sinks, also when its caller gave up
+// (its context ended) after handing it over.
+func TestSinksGetEveryCommittedEvent(t *testing.T) {
+	st := storetest.Open(t, "sqlite://"+t.TempDir()+"/r.db")
+	sink := &countSink{ids: map[string]bool{}}
+	l := auditlog.New(st, auditlog.Options{Sinks: []*audit.Queue{audit.NewQueue(sink, audit.QueueOptions{Size: 1000})}})
+	var wg sync.WaitGroup
+	for i := range 300 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), time.Duration(i%20)*100*time.Microsecond)
+			defer cancel()
+			_ = l.Record(ctx, audit.Event{Type: audit.LoginSuccess})
+		}()
+	}
+	wg.Wait()
+	if err := l.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	es, err := l.Events(context.Background(), store.AuditQuery{Limit: 10000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	missing := 0
+	for _, e := range es {
+		if !sink.ids[e.ID] {
+			missing++
+		}
+	}
+	if missing > 0 {
+		t.Fatalf("%d of %d committed events never reached the sink", missing, len(es))
+	}
+}
