@@ -287,12 +287,12 @@ func (a *App) reloadBlocks(ctx context.Context) {
 // every interval, until ctx ends (audit.retention).
 func (a *App) retentionLoop(ctx context.Context, keep, interval time.Duration) {
 	for {
-		n, err := a.Audit.Prune(ctx, time.Now().Add(-keep), "rampart")
+		res, err := a.Audit.Prune(ctx, time.Now().Add(-keep), "rampart")
 		switch {
 		case err != nil && ctx.Err() == nil:
 			a.Log.Warn("audit retention: pruning old events", "error", err)
-		case n > 0:
-			a.Log.Info("audit retention: pruned old events", "events", n, "retention", keep.String())
+		case res.Events > 0:
+			a.Log.Info("audit retention: pruned old events", "events", res.Events, "retention", keep.String())
 		}
 		select {
 		case <-ctx.Done():

@@ -162,11 +162,12 @@ func (l *Log) Verify(ctx context.Context) (audit.Result, error) {
 // transaction, records an audit.pruned event by actor naming the last one
 // deleted, which becomes the chain's start: the rest still verifies, and a
 // deletion past the start still shows. It returns how many were deleted
-// (0, recording nothing, when none is that old).
-func (l *Log) Prune(ctx context.Context, before time.Time, actor string) (int64, error) {
+// and the chain's new start (Events 0, recording nothing, when none is that
+// old).
+func (l *Log) Prune(ctx context.Context, before time.Time, actor string) (store.AuditPrune, error) {
 	id := make([]byte, 12)
 	if _, err := io.ReadFull(l.rand, id); err != nil {
-		return 0, fmt.Errorf("pruning audit events: %w", err)
+		return store.AuditPrune{}, fmt.Errorf("pruning audit events: %w", err)
 	}
 	var out audit.Event
 	res, err := l.st.PruneAuditEvents(ctx, before, func(h store.AuditHead, p store.AuditPrune) (store.AuditEvent, error) {
@@ -178,14 +179,14 @@ func (l *Log) Prune(ctx context.Context, before time.Time, actor string) (int64,
 		return toRow(out), nil
 	})
 	if err != nil {
-		return 0, err
+		return store.AuditPrune{}, err
 	}
 	if res.Events > 0 {
 		for _, q := range l.sinks {
 			q.Offer(out)
 		}
 	}
-	return res.Events, nil
+	return res, nil
 }
 
 // errStop ends a walk early when Verify has seen enough.

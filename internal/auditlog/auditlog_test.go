@@ -106,8 +106,9 @@ func TestVerifyDuringAppendsAndPrune(t *testing.T) {
 			if calls > 1 {
 				return
 			}
-			if _, err := l.Prune(ctx, now.Add(time.Hour), "test"); err != nil {
-				t.Error(err)
+			p, err := l.Prune(ctx, now.Add(time.Hour), "test")
+			if err != nil || p.Events != 8 || p.Through.Seq != 8 || p.Through.Hash == "" {
+				t.Errorf("prune = %+v, %v; want 8 events through #8", p, err)
 			}
 		})
 		res, err = l.Verify(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -147,15 +148,13 @@ func (s *Store) PruneAuditEvents(ctx context.Context, before time.Time, seal fun
 		if err != nil {
 			return err
 		}
-		var last sql.NullInt64
-		if err := tx.QueryRowContext(ctx, s.Rebind("SELECT MAX(seq) FROM audit_events WHERE at < ?"), before.UnixMicro()).Scan(&last); err != nil {
-			return err
-		}
-		if !last.Valid {
+		var through AuditHead
+		err = tx.QueryRowContext(ctx, s.Rebind("SELECT seq, hash FROM audit_events WHERE at < ? ORDER BY seq DESC LIMIT 1"), before.UnixMicro()).
+			Scan(&through.Seq, &through.Hash)
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
-		var through AuditHead
-		if err := tx.QueryRowContext(ctx, s.Rebind("SELECT seq, hash FROM audit_events WHERE seq = ?"), last.Int64).Scan(&through.Seq, &through.Hash); err != nil {
+		if err != nil {
 			return err
 		}
 		r, err := s.exec(ctx, tx, "DELETE FROM audit_events WHERE seq <= ?", through.Seq)
