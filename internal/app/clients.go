@@ -77,6 +77,27 @@ func (a *App) RevokeAPIKey(ctx context.Context, id string) error {
 	return nil
 }
 
+// GrantRoles gives roles to a user; every node drops its cached
+// verifications (announced at once with Redis).
+func (a *App) GrantRoles(ctx context.Context, username string, roles []string) error {
+	if err := a.Store.GrantRoles(ctx, username, roles); err != nil {
+		return err
+	}
+	a.announce(ctx, nil)
+	return nil
+}
+
+// RevokeRoles takes roles from a user; every node drops its cached
+// verifications (announced at once with Redis), so the roles stop counting
+// for API keys at once rather than when the cache expires.
+func (a *App) RevokeRoles(ctx context.Context, username string, roles []string) error {
+	if err := a.Store.RevokeRoles(ctx, username, roles); err != nil {
+		return err
+	}
+	a.announce(ctx, nil)
+	return nil
+}
+
 // CredentialsChanged tells every node that a user's roles, status or keys
 // changed, so cached verifications are dropped.
 func (a *App) CredentialsChanged(ctx context.Context) { a.announce(ctx, nil) }
