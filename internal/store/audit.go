@@ -35,18 +35,6 @@ type AuditHead struct {
 	Hash string
 }
 
-// AppendAuditEvent appends one event; see AppendAuditEvents.
-func (s *Store) AppendAuditEvent(ctx context.Context, seal func(head AuditHead) (AuditEvent, error)) (AuditEvent, error) {
-	out, err := s.AppendAuditEvents(ctx, func(h AuditHead) ([]AuditEvent, error) {
-		e, err := seal(h)
-		return []AuditEvent{e}, err
-	})
-	if err != nil {
-		return AuditEvent{}, err
-	}
-	return out[0], nil
-}
-
 // AppendAuditEvents appends events in one transaction. It locks the chain
 // head (SELECT … FOR UPDATE on PostgreSQL; SQLite's write transactions are
 // serialised), calls seal with it, inserts the events seal returns and moves

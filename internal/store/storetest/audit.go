@@ -25,11 +25,11 @@ func link(h store.AuditHead, e store.AuditEvent) store.AuditEvent {
 
 func appendEvent(t *testing.T, s *store.Store, e store.AuditEvent) store.AuditEvent {
 	t.Helper()
-	out, err := s.AppendAuditEvent(ctx, func(h store.AuditHead) (store.AuditEvent, error) { return link(h, e), nil })
+	out, err := s.AppendAuditEvents(ctx, func(h store.AuditHead) ([]store.AuditEvent, error) { return []store.AuditEvent{link(h, e)}, nil })
 	if err != nil {
-		t.Fatalf("AppendAuditEvent: %v", err)
+		t.Fatalf("AppendAuditEvents: %v", err)
 	}
-	return out
+	return out[0]
 }
 
 func testAuditAppendAndQuery(t *testing.T, s *store.Store) {
@@ -96,8 +96,8 @@ func testAuditConcurrent(t *testing.T, s *store.Store) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				_, err := s.AppendAuditEvent(ctx, func(h store.AuditHead) (store.AuditEvent, error) {
-					return link(h, store.AuditEvent{ID: fmt.Sprintf("evt_%d_%d", w, i), Time: time.Now(), Type: "t", Outcome: "success"}), nil
+				_, err := s.AppendAuditEvents(ctx, func(h store.AuditHead) ([]store.AuditEvent, error) {
+					return []store.AuditEvent{link(h, store.AuditEvent{ID: fmt.Sprintf("evt_%d_%d", w, i), Time: time.Now(), Type: "t", Outcome: "success"})}, nil
 				})
 				if err != nil {
 					t.Error(err)
@@ -126,14 +126,14 @@ func testAuditConcurrent(t *testing.T, s *store.Store) {
 
 func testAuditStaleSeal(t *testing.T, s *store.Store) {
 	appendEvent(t, s, store.AuditEvent{ID: "evt_a", Time: time.Now(), Type: "t", Outcome: "success"})
-	_, err := s.AppendAuditEvent(ctx, func(h store.AuditHead) (store.AuditEvent, error) {
-		return link(store.AuditHead{Seq: 0, Hash: zeroHash}, store.AuditEvent{ID: "evt_b", Type: "t", Outcome: "success"}), nil
+	_, err := s.AppendAuditEvents(ctx, func(h store.AuditHead) ([]store.AuditEvent, error) {
+		return []store.AuditEvent{link(store.AuditHead{Seq: 0, Hash: zeroHash}, store.AuditEvent{ID: "evt_b", Type: "t", Outcome: "success"})}, nil
 	})
 	if err == nil {
 		t.Fatal("an event sealed against a stale head was stored")
 	}
 	boom := errors.New("boom")
-	if _, err := s.AppendAuditEvent(ctx, func(store.AuditHead) (store.AuditEvent, error) { return store.AuditEvent{}, boom }); !errors.Is(err, boom) {
+	if _, err := s.AppendAuditEvents(ctx, func(store.AuditHead) ([]store.AuditEvent, error) { return nil, boom }); !errors.Is(err, boom) {
 		t.Fatalf("seal error = %v", err)
 	}
 	if h, _ := s.AuditChainHead(ctx); h.Seq != 1 {
