@@ -157,9 +157,10 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 	h := a.newHealth(tlsReady)
 
 	scheme := "http"
+	var tc *tls.Config // the main listener's, also the admin listener's
 	if cfg.TLS.Enabled() {
-		tc, err := serverTLS(cfg.TLS, acme)
-		if err != nil {
+		var err error
+		if tc, err = serverTLS(cfg.TLS, acme); err != nil {
 			return err
 		}
 		a.observe().certs.watch(tc)
@@ -199,11 +200,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 			return err
 		}
 		adminScheme := "http"
-		if cfg.AdminTLS() {
-			tc, err := serverTLS(cfg.TLS, acme)
-			if err != nil {
-				return err
-			}
+		if cfg.AdminTLS() { // implies cfg.TLS.Enabled(): tc is set
 			aln, adminScheme = tls.NewListener(aln, tc), "https"
 		}
 		asrv := &http.Server{Handler: a.adminHandler(h), ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: 10 * time.Second,
