@@ -17,7 +17,6 @@ import (
 	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/auditlog"
 	"github.com/rampart-sec/rampart/internal/config"
-	"github.com/rampart-sec/rampart/internal/gateway"
 	"github.com/rampart-sec/rampart/ratelimit"
 	"github.com/rampart-sec/rampart/telemetry"
 )
@@ -102,14 +101,11 @@ func (a *App) RecordAdmin(ctx context.Context, typ audit.Type, subject string, d
 	return nil
 }
 
-// requestEvent is an event about request r with its client IP and request id.
+// requestEvent is an event about request r (the audit log adds its client
+// IP and request id from r's context).
 func requestEvent(r *http.Request, typ audit.Type) audit.Event {
-	e := audit.Event{Type: typ, Outcome: audit.Failure, RequestID: r.Header.Get(gateway.RequestIDHeader),
+	return audit.Event{Type: typ, Outcome: audit.Failure,
 		Details: map[string]string{"http.method": r.Method, "url.path": r.URL.Path}}
-	if ip, ok := clientip.FromContext(r.Context()); ok && ip.IsValid() {
-		e.ClientIP = ip.String()
-	}
-	return e
 }
 
 // recordDenied records a refused authorization. The request is refused
@@ -149,7 +145,13 @@ func auditReason(reason string) string {
 // refused would cost a database write per request. The access log and
 // rampart_ratelimit_decisions_total still count every one.
 func (a *App) recordLimited(r *http.Request, d ratelimit.Decision) {
-	key := d.Policy + "|" + r.URL.Path + "|" + clientip.Subscriber(clientip.From(r))
+	// The route's name, never the path: a path varied under a prefix route
+	// would make every refusal a new key, and a database write.
+	var route string
+	if rec := telemetry.RecordFrom(r.Context()); rec != nil {
+		route = rec.Route
+	}
+	key := d.Policy + "|" + route + "|" + clientip.Subscriber(clientip.From(r))
 	if res, err := ratelimit.AllowKey(r.Context(), a.limitedEvents, key, ratelimit.Limit{Rate: 1, Period: time.Minute, Burst: 1}); err != nil || !res.Allowed {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/rampart-sec/rampart/internal/app"
 	"github.com/rampart-sec/rampart/internal/config"
 	"github.com/rampart-sec/rampart/internal/store"
+	"github.com/rampart-sec/rampart/telemetry"
 )
 
 // The gateway's refusals reach the audit trail before the answer: a 403
@@ -63,11 +64,14 @@ routes:
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As in production (App.Handler), the gateway runs behind the
+	// telemetry middleware, whose record carries the request id to the trail.
+	h := telemetry.Middleware(telemetry.MiddlewareOptions{}, func(*http.Request) string { return "" })(g)
 	do := func(p string) int {
 		req := httptest.NewRequest("GET", p, nil)
 		req.Header.Set("Authorization", "Bearer "+key.Key)
 		rec := httptest.NewRecorder()
-		g.ServeHTTP(rec, req)
+		h.ServeHTTP(rec, req)
 		return rec.Code
 	}
 	if code := do("/admin"); code != 403 {

@@ -95,7 +95,7 @@ func (a *App) GatewayFor(as *oauth.Server, specs map[string]config.Authenticator
 		WrapTransport: a.traceTransport,
 		OnRateLimit: func(r *http.Request, d ratelimit.Decision) {
 			obs.observeRateLimit(r, d)
-			if !d.Admitted && d.Err == nil {
+			if !d.Result.Allowed && d.Err == nil { // this policy refused (Admitted is false for every policy when one does)
 				a.Log.InfoContext(r.Context(), "rate limited", "url.path", r.URL.Path, "policy", d.Policy, "client.ip", clientip.From(r).String())
 				a.recordLimited(r, d)
 			}

@@ -64,11 +64,10 @@ func (a *App) observe() *observability {
 					// The other nodes block the address too, and nodes that
 					// start or reconnect later find it in Redis.
 					b := cluster.Block{IP: det.IP, Until: det.BlockedUntil}
-					bctx := context.WithoutCancel(ctx) // the request may be over; Redis timeouts bound these
-					if err := a.detectCounts.RecordBlock(bctx, b); err != nil {
+					if err := a.detectCounts.RecordBlock(ctx, b); err != nil {
 						a.Log.WarnContext(ctx, "keeping a blocked client IP in Redis", "error", err)
 					}
-					if err := a.Bus.Publish(bctx, cluster.Event{Block: &b}); err != nil {
+					if err := a.Bus.Publish(ctx, cluster.Event{Block: &b}); err != nil {
 						a.Log.WarnContext(ctx, "announcing a blocked client IP", "error", err)
 					}
 				}

@@ -157,9 +157,10 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 	h := a.newHealth(tlsReady)
 
 	scheme := "http"
+	var tc *tls.Config // the main listener's, also the admin listener's
 	if cfg.TLS.Enabled() {
-		tc, err := serverTLS(cfg.TLS, acme)
-		if err != nil {
+		var err error
+		if tc, err = serverTLS(cfg.TLS, acme); err != nil {
 			return err
 		}
 		a.observe().certs.watch(tc)
@@ -199,11 +200,7 @@ func (a *App) Serve(ctx context.Context, ready func(addr net.Addr), reload *Relo
 			return err
 		}
 		adminScheme := "http"
-		if cfg.AdminTLS() {
-			tc, err := serverTLS(cfg.TLS, acme)
-			if err != nil {
-				return err
-			}
+		if cfg.AdminTLS() { // implies cfg.TLS.Enabled(): tc is set
 			aln, adminScheme = tls.NewListener(aln, tc), "https"
 		}
 		asrv := &http.Server{Handler: a.adminHandler(h), ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: 10 * time.Second,
@@ -287,12 +284,12 @@ func (a *App) reloadBlocks(ctx context.Context) {
 // every interval, until ctx ends (audit.retention).
 func (a *App) retentionLoop(ctx context.Context, keep, interval time.Duration) {
 	for {
-		n, err := a.Audit.Prune(ctx, time.Now().Add(-keep), "rampart")
+		res, err := a.Audit.Prune(ctx, time.Now().Add(-keep), "rampart")
 		switch {
 		case err != nil && ctx.Err() == nil:
 			a.Log.Warn("audit retention: pruning old events", "error", err)
-		case n > 0:
-			a.Log.Info("audit retention: pruned old events", "events", n, "retention", keep.String())
+		case res.Events > 0:
+			a.Log.Info("audit retention: pruned old events", "events", res.Events, "retention", keep.String())
 		}
 		select {
 		case <-ctx.Done():

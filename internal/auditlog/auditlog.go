@@ -17,7 +17,9 @@ import (
 	"time"
 
 	"github.com/rampart-sec/rampart/audit"
+	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/store"
+	"github.com/rampart-sec/rampart/telemetry"
 )
 
 // Options are the optional collaborators of a Log.
@@ -43,6 +45,10 @@ type Log struct {
 	stopped    chan struct{}
 	stopOnce   sync.Once
 	writerDone chan struct{}
+
+	// afterChainRead, when set (by tests), runs in Verify between reading
+	// the chain's start and head and walking it.
+	afterChainRead func()
 }
 
 var _ audit.Recorder = (*Log)(nil)
@@ -71,8 +77,12 @@ func credentialWords() []string {
 }
 
 // Record chains e into the database and returns once it is committed
-// (events recorded at the same moment share a transaction); then it offers a
-// copy to each sink without waiting for them.
+// (events recorded at the same moment share a transaction). Each committed
+// event is offered to the sinks, without waiting for them, whether or not
+// its caller is still waiting. An event without a client IP
+// or request id gets the request's, when ctx is a request's: the IP
+// rampart decided for it (clientip.FromContext) and the id the client was
+// given (telemetry.RecordFrom), never one it merely sent.
 func (l *Log) Record(ctx context.Context, e audit.Event) error {
 	if e.Type == "" {
 		return errors.New("recording audit event: no type")
@@ -88,19 +98,23 @@ func (l *Log) Record(ctx context.Context, e audit.Event) error {
 	if e.Time.IsZero() {
 		e.Time = l.now()
 	}
+	if e.ClientIP == "" {
+		if ip, ok := clientip.FromContext(ctx); ok && ip.IsValid() {
+			e.ClientIP = ip.String()
+		}
+	}
+	if e.RequestID == "" {
+		if rec := telemetry.RecordFrom(ctx); rec != nil {
+			e.RequestID = rec.RequestID
+		}
+	}
 	id := make([]byte, 12)
 	if _, err := io.ReadFull(l.rand, id); err != nil {
 		return fmt.Errorf("recording audit event: %w", err)
 	}
 	e.ID = "evt_" + hex.EncodeToString(id)
-	out, err := l.enqueue(ctx, e)
-	if err != nil {
-		return err
-	}
-	for _, q := range l.sinks {
-		q.Offer(out)
-	}
-	return nil
+	_, err := l.enqueue(ctx, e)
+	return err
 }
 
 // Events returns the events q selects.
@@ -117,28 +131,43 @@ func (l *Log) Events(ctx context.Context, q store.AuditQuery) ([]audit.Event, er
 }
 
 // Verify walks the whole chain and checks it from its recorded start (the
-// last event pruned) to its recorded head.
+// last event pruned) to its recorded head, both read at one moment: events
+// appended during the walk lie past that head and are not read, and a chain
+// whose start moved during the walk (a prune deleted what it was reading) is
+// walked again from the new start rather than reported as damaged.
 func (l *Log) Verify(ctx context.Context) (audit.Result, error) {
-	start, err := l.st.AuditChainStart(ctx)
-	if err != nil {
-		return audit.Result{}, fmt.Errorf("reading the audit chain start: %w", err)
+	for attempt := 0; ; attempt++ {
+		start, head, err := l.st.AuditChain(ctx)
+		if err != nil {
+			return audit.Result{}, fmt.Errorf("reading the audit chain: %w", err)
+		}
+		if l.afterChainRead != nil {
+			l.afterChainRead()
+		}
+		res, err := audit.VerifyFrom(l.all(ctx, head.Seq), audit.Head{Seq: start.Seq, Hash: start.Hash}, &audit.Head{Seq: head.Seq, Hash: head.Hash})
+		if err != nil || res.Intact() || attempt == 2 {
+			return res, err
+		}
+		now, _, err := l.st.AuditChain(ctx)
+		if err != nil {
+			return audit.Result{}, fmt.Errorf("reading the audit chain: %w", err)
+		}
+		if now == start {
+			return res, nil
+		}
 	}
-	head, err := l.st.AuditChainHead(ctx)
-	if err != nil {
-		return audit.Result{}, fmt.Errorf("reading the audit chain head: %w", err)
-	}
-	return audit.VerifyFrom(l.all(ctx), audit.Head{Seq: start.Seq, Hash: start.Hash}, &audit.Head{Seq: head.Seq, Hash: head.Hash})
 }
 
 // Prune deletes the events recorded before before and, in the same
 // transaction, records an audit.pruned event by actor naming the last one
 // deleted, which becomes the chain's start: the rest still verifies, and a
 // deletion past the start still shows. It returns how many were deleted
-// (0, recording nothing, when none is that old).
-func (l *Log) Prune(ctx context.Context, before time.Time, actor string) (int64, error) {
+// and the chain's new start (Events 0, recording nothing, when none is that
+// old).
+func (l *Log) Prune(ctx context.Context, before time.Time, actor string) (store.AuditPrune, error) {
 	id := make([]byte, 12)
 	if _, err := io.ReadFull(l.rand, id); err != nil {
-		return 0, fmt.Errorf("pruning audit events: %w", err)
+		return store.AuditPrune{}, fmt.Errorf("pruning audit events: %w", err)
 	}
 	var out audit.Event
 	res, err := l.st.PruneAuditEvents(ctx, before, func(h store.AuditHead, p store.AuditPrune) (store.AuditEvent, error) {
@@ -150,23 +179,23 @@ func (l *Log) Prune(ctx context.Context, before time.Time, actor string) (int64,
 		return toRow(out), nil
 	})
 	if err != nil {
-		return 0, err
+		return store.AuditPrune{}, err
 	}
 	if res.Events > 0 {
 		for _, q := range l.sinks {
 			q.Offer(out)
 		}
 	}
-	return res.Events, nil
+	return res, nil
 }
 
 // errStop ends a walk early when Verify has seen enough.
 var errStop = errors.New("stop")
 
-// all yields every stored event in chain order.
-func (l *Log) all(ctx context.Context) iter.Seq2[audit.Event, error] {
+// all yields every stored event up to seq through in chain order.
+func (l *Log) all(ctx context.Context, through int64) iter.Seq2[audit.Event, error] {
 	return func(yield func(audit.Event, error) bool) {
-		err := l.st.WalkAuditEvents(ctx, func(r store.AuditEvent) error {
+		err := l.st.WalkAuditEvents(ctx, through, func(r store.AuditEvent) error {
 			if !yield(FromRow(r), nil) {
 				return errStop
 			}

@@ -94,7 +94,8 @@ func (l *Log) write() {
 	}
 }
 
-// commit appends batch in one transaction and tells each caller.
+// commit appends batch in one transaction, offers each committed event to
+// the sinks and tells each caller.
 func (l *Log) commit(batch []*pending) {
 	ctx, cancel := context.WithTimeout(context.Background(), commitTimeout)
 	defer cancel()
@@ -111,6 +112,10 @@ func (l *Log) commit(batch []*pending) {
 	for i, p := range batch {
 		if err == nil {
 			p.out = FromRow(rows[i])
+			// Here, not in Record: its caller may have given up already.
+			for _, q := range l.sinks {
+				q.Offer(p.out)
+			}
 		}
 		p.done <- err
 	}

@@ -81,20 +81,16 @@ configuration makes ` + "`rampart serve`" + ` do this once a day.`,
 			if t.After(time.Now()) {
 				return usagef("--before %s: is in the future", before)
 			}
-			n, err := a.Audit.Prune(ctx, t, app.Operator())
+			res, err := a.Audit.Prune(ctx, t, app.Operator())
 			if err != nil {
 				return err
 			}
-			start, err := a.Store.AuditChainStart(ctx)
-			if err != nil {
-				return err
-			}
-			if n == 0 {
+			if res.Events == 0 {
 				fmt.Fprintf(s.out, "no audit event recorded before %s\n", t.UTC().Format(time.RFC3339))
 				return nil
 			}
 			fmt.Fprintf(s.out, "pruned %d audit event(s) recorded before %s; the chain now starts after #%d %s\n",
-				n, t.UTC().Format(time.RFC3339), start.Seq, start.Hash)
+				res.Events, t.UTC().Format(time.RFC3339), res.Through.Seq, res.Through.Hash)
 			return nil
 		}),
 	}

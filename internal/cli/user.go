@@ -274,9 +274,9 @@ func newUserGrantCmd(s *streams, grant bool) *cobra.Command {
 			typ := audit.AdminUserRolesRevoked
 			if grant {
 				typ = audit.AdminUserRolesGranted
-				err = a.Store.GrantRoles(ctx, args[0], args[1:])
+				err = a.GrantRoles(ctx, args[0], args[1:])
 			} else {
-				err = a.Store.RevokeRoles(ctx, args[0], args[1:])
+				err = a.RevokeRoles(ctx, args[0], args[1:])
 			}
 			if err != nil {
 				return err
@@ -284,7 +284,6 @@ func newUserGrantCmd(s *streams, grant bool) *cobra.Command {
 			if err := a.RecordAdmin(ctx, typ, args[0], map[string]string{"roles": strings.Join(args[1:], ",")}); err != nil {
 				return err
 			}
-			a.CredentialsChanged(ctx)
 			u, err := a.Store.User(ctx, args[0])
 			if err != nil {
 				return err

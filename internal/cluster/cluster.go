@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -81,8 +82,12 @@ func NewBus(rdb *redis.Client, prefix string, log *slog.Logger) *Bus {
 	return &Bus{rdb: rdb, channel: prefix + "events", node: hex.EncodeToString(b), log: log}
 }
 
-// Publish announces e to every other node.
+// Publish announces e to every other node. It ignores ctx's cancellation
+// (keeping its values): an announcement is usually made on behalf of a
+// request that may be over by then, and a change the database already holds
+// must still reach the other nodes. Redis's timeouts bound the call.
 func (b *Bus) Publish(ctx context.Context, e Event) error {
+	ctx = context.WithoutCancel(ctx)
 	e.Node = b.node
 	msg, err := json.Marshal(e)
 	if err != nil {
@@ -177,40 +182,51 @@ end
 return {n, 0}
 `)
 
+// blockScript records one block in the sorted set KEYS[1] (member the IP,
+// score the end in Unix ms): ARGV the end, the IP, now (Unix ms). Ended
+// blocks are trimmed, and the set expires with its last block.
+var blockScript = redis.NewScript(`
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', KEYS[1], math.floor(tonumber(last[2]) - tonumber(ARGV[3])) + 1000)
+return 1
+`)
+
+// blocksKey is the sorted set of blocks in force.
+func (c *DetectorCounts) blocksKey() string { return c.prefix + "blocks" }
+
 // RecordBlock keeps a block in Redis until it ends, for the nodes that
-// start or reconnect after it was announced (see Blocks).
+// start or reconnect after it was announced (see Blocks). Like Publish, it
+// ignores ctx's cancellation: the request that triggered the block may be
+// over. Redis's timeouts bound the call.
 func (c *DetectorCounts) RecordBlock(ctx context.Context, b Block) error {
-	ttl := time.Until(b.Until)
-	if ttl <= 0 {
+	ctx = context.WithoutCancel(ctx)
+	now := time.Now()
+	if !b.Until.After(now) {
 		return nil
 	}
-	return c.rdb.Set(ctx, c.prefix+"blocked:"+b.IP.String(), b.Until.UTC().Format(time.RFC3339Nano), ttl).Err()
+	return blockScript.Run(ctx, c.rdb, []string{c.blocksKey()}, b.Until.UnixMilli(), b.IP.String(), now.UnixMilli()).Err()
 }
 
-// Blocks returns the blocks still in force.
+// Blocks returns the blocks still in force: one read of one sorted set,
+// whatever the size of the keyspace.
 func (c *DetectorCounts) Blocks(ctx context.Context) ([]Block, error) {
-	var out []Block
-	iter := c.rdb.Scan(ctx, 0, c.prefix+"blocked:*", 1000).Iterator()
-	for iter.Next(ctx) {
-		key := iter.Val()
-		v, err := c.rdb.Get(ctx, key).Result()
-		if errors.Is(err, redis.Nil) {
-			continue // expired meanwhile
-		}
-		if err != nil {
-			return nil, err
-		}
-		ip, err := netip.ParseAddr(key[len(c.prefix+"blocked:"):])
-		if err != nil {
-			continue
-		}
-		until, err := time.Parse(time.RFC3339Nano, v)
-		if err != nil {
-			continue
-		}
-		out = append(out, Block{IP: ip, Until: until})
+	zs, err := c.rdb.ZRangeByScoreWithScores(ctx, c.blocksKey(), &redis.ZRangeBy{
+		Min: "(" + strconv.FormatInt(time.Now().UnixMilli(), 10), Max: "+inf"}).Result()
+	if err != nil {
+		return nil, err
 	}
-	return out, iter.Err()
+	out := make([]Block, 0, len(zs))
+	for _, z := range zs {
+		m, _ := z.Member.(string)
+		ip, err := netip.ParseAddr(m)
+		if err != nil {
+			continue
+		}
+		out = append(out, Block{IP: ip, Until: time.UnixMilli(int64(z.Score)).UTC()})
+	}
+	return out, nil
 }
 
 // Failure implements telemetry.SharedCounts.

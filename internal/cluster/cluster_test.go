@@ -89,6 +89,14 @@ func TestBus(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, "a receives b's event after the restart", func() bool { n, _ := ra.counts(); return n == 1 })
+
+	// An announcement made for a request that is already over still goes out.
+	over, end := context.WithCancel(ctx)
+	end()
+	if err := b.Publish(over, Event{Revocation: &Revocation{Kind: "subject", Value: "u2", RevokedAt: at}}); err != nil {
+		t.Fatalf("publishing with a cancelled context: %v", err)
+	}
+	waitFor(t, "a receives the event published with a cancelled context", func() bool { n, _ := ra.counts(); return n == 2 })
 }
 
 func TestDialRefusesBadURLWithoutEchoingIt(t *testing.T) {

@@ -131,3 +131,44 @@ func TestDetectorFallsBackToMemory(t *testing.T) {
 		t.Fatalf("the outage was logged %d times:\n%s", n, logs.String())
 	}
 }
+
+// Blocks are kept in one sorted set: Blocks reads the ones in force (also
+// one recorded for a request already over) without scanning the keyspace,
+// and an ended block is neither stored nor returned.
+func TestBlocksKeptInOneSortedSet(t *testing.T) {
+	url := testenv.RedisURL(t)
+	prefix := testenv.RedisPrefix(t, url)
+	c, err := Dial(url, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	counts := NewDetectorCounts(c, prefix)
+	ctx := context.Background()
+	over, end := context.WithCancel(ctx)
+	end()
+	until := time.Now().Add(time.Minute).UTC().Truncate(time.Millisecond)
+	a, b := netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("2001:db8::9")
+	for _, blk := range []Block{{IP: a, Until: until}, {IP: b, Until: until.Add(time.Second)}, {IP: netip.MustParseAddr("198.51.100.1"), Until: time.Now().Add(-time.Second)}} {
+		if err := counts.RecordBlock(over, blk); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := counts.Blocks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].IP != a || !got[0].Until.Equal(until) || got[1].IP != b || !got[1].Until.Equal(until.Add(time.Second)) {
+		t.Fatalf("Blocks = %+v", got)
+	}
+	keys, err := c.Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(keys) != 1 {
+		t.Fatalf("blocks stored under %d keys (%v), want one sorted set", len(keys), keys)
+	}
+	if ttl := c.PTTL(ctx, keys[0]).Val(); ttl <= 0 || ttl > 2*time.Minute {
+		t.Fatalf("the set expires in %v", ttl)
+	}
+}

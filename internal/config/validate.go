@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rampart-sec/rampart/clientip"
 )
 
 // This file checks a decoded Config. Each section checks itself in a
@@ -161,7 +163,7 @@ func (s Server) validate(v *validator, path string) {
 	v.positive(joinKey(path, "read_header_timeout"), s.ReadHeaderTimeout)
 	v.positive(joinKey(path, "shutdown_timeout"), s.ShutdownTimeout)
 	for i, cidr := range s.TrustedProxies {
-		if _, err := ParseCIDR(cidr); err != nil {
+		if _, err := clientip.ParsePrefixes([]string{cidr}); err != nil {
 			v.errorf(fmt.Sprintf("%s[%d]", joinKey(path, "trusted_proxies"), i), "%s is not a CIDR or IP address like \"10.0.0.0/8\" or \"192.0.2.7\"", quoteValue(cidr))
 		}
 	}
@@ -248,20 +250,6 @@ func checkHostPort(v *validator, path, addr string) (string, bool) {
 		return "", false
 	}
 	return host, true
-}
-
-// ParseCIDR parses a trusted-proxy entry: a CIDR, or one address (a /32 or /128).
-func ParseCIDR(s string) (netip.Prefix, error) {
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		return p.Masked(), err
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, err
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
 }
 
 // isLoopback reports whether host is localhost or a loopback IP address
@@ -437,7 +425,6 @@ func (t TLS) validate(v *validator, path string) {
 		if t.CertFile != "" || t.KeyFile != "" {
 			v.errorf(joinKey(path, "acme"), "set either cert_file and key_file or acme, not both")
 		}
-		return
 	case t.CertFile == "" && t.KeyFile == "":
 		if t.ClientCAFile != "" {
 			v.errorf(joinKey(path, "client_ca_file"), "client certificates need TLS: set cert_file and key_file (or acme) too")
@@ -453,7 +440,7 @@ func (t TLS) validate(v *validator, path string) {
 		v.errorf(key, "required when cert_file is set")
 		return
 	}
-	if t.CertFile != "" {
+	if t.CertFile != "" && !t.ACME.Enabled() {
 		if _, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile); err != nil {
 			v.errorf(cert, "cannot load the certificate and key: %s", redactTLSError(err))
 		}

@@ -72,6 +72,14 @@ func TestConfigValidate(t *testing.T) {
 			c.Server.TLS.ACME.Domains = []string{"api.example.com"}
 			c.Server.Listen, c.Server.AdminListen = ":443", "0.0.0.0:9180"
 		}, nil},
+		{"acme still checks client_ca_file and redirect_http_from", func(c *Config) {
+			c.Server.TLS.ACME.Domains = []string{"api.example.com"}
+			c.Server.TLS.ClientCAFile = "/nonexistent/ca.pem"
+			c.Server.TLS.RedirectHTTPFrom = "80"
+		}, []string{
+			`server.tls.client_ca_file: open /nonexistent/ca.pem: no such file or directory`,
+			`server.tls.redirect_http_from: must be host:port like "127.0.0.1:8080" or "[::1]:8080", got "80"`,
+		}},
 		{"redis url and timeout", func(c *Config) {
 			c.Storage.RedisURL = "http://:hunter2@127.0.0.1:6379"
 			c.Storage.RedisTimeout = time.Minute
@@ -83,11 +91,12 @@ func TestConfigValidate(t *testing.T) {
 		}},
 		{"redis url fine", func(c *Config) { c.Storage.RedisURL = "rediss://:pw@redis.internal:6380/2" }, nil},
 		{"trusted proxies", func(c *Config) {
-			c.Server.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.7", "::1", "10.0.0.0/33", "lb.internal"}
+			c.Server.TrustedProxies = []string{"10.0.0.0/8", "192.0.2.7", "::1", "10.0.0.0/33", "lb.internal", "fe80::1%eth0"}
 		},
 			[]string{
 				`server.trusted_proxies[3]: "10.0.0.0/33" is not a CIDR or IP address like "10.0.0.0/8" or "192.0.2.7"`,
 				`server.trusted_proxies[4]: "lb.internal" is not a CIDR or IP address like "10.0.0.0/8" or "192.0.2.7"`,
+				`server.trusted_proxies[5]: "fe80::1%eth0" is not a CIDR or IP address like "10.0.0.0/8" or "192.0.2.7"`,
 			}},
 		{"version unsupported", func(c *Config) { c.Version = 2 }, []string{`version: unsupported version 2; this rampart reads version 1`}},
 		{"mode", func(c *Config) { c.Mode = "prod" }, []string{`mode: must be one of development, production; got "prod"`}},

@@ -8,9 +8,7 @@ import (
 	"github.com/ory/fosite"
 
 	"github.com/rampart-sec/rampart/audit"
-	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/store"
-	"github.com/rampart-sec/rampart/telemetry"
 )
 
 // The audit trail of the authorization server. Events are recorded
@@ -21,19 +19,8 @@ import (
 // not show. (A refresh token rotated just before such a failure is spent; the
 // client signs in again.)
 
-// requestIDHeader is the request id the gateway assigns (gateway.RequestIDHeader).
-const requestIDHeader = "X-Request-Id"
-
-// record stores e, adding the client IP from ctx when e has none.
+// record stores e; the audit log adds the request's client IP and id.
 func (s *Server) record(ctx context.Context, e audit.Event) error {
-	if e.ClientIP == "" {
-		if ip, ok := clientip.FromContext(ctx); ok && ip.IsValid() {
-			e.ClientIP = ip.String()
-		}
-	}
-	if rec := telemetry.RecordFrom(ctx); rec != nil && rec.RequestID != "" {
-		e.RequestID = rec.RequestID // the id the client was given, not one it sent
-	}
 	return s.audit.Record(ctx, e)
 }
 
@@ -44,7 +31,7 @@ func (s *Server) recordToken(ctx context.Context, r *http.Request, ar fosite.Acc
 		typ = audit.TokenRefreshed
 	}
 	client := ar.GetClient().GetID()
-	e := audit.Event{Type: typ, Actor: client, Outcome: audit.Success, RequestID: r.Header.Get(requestIDHeader),
+	e := audit.Event{Type: typ, Actor: client, Outcome: audit.Success,
 		Details: map[string]string{"client_id": client, "grant_type": strings.Join(ar.GetGrantTypes(), " "), "grant_id": ar.GetID()}}
 	if sc := ar.GetGrantedScopes(); len(sc) > 0 {
 		e.Details["scope"] = strings.Join(sc, " ")
@@ -67,7 +54,7 @@ func (s *Server) recordToken(ctx context.Context, r *http.Request, ar fosite.Acc
 // recordRefreshReuse records a spent refresh token presented again (its
 // grant family has been revoked), naming the grant's subject and client.
 func (s *Server) recordRefreshReuse(ctx context.Context, r *http.Request) error {
-	e := audit.Event{Type: audit.TokenRefreshReuse, Outcome: audit.Failure, RequestID: r.Header.Get(requestIDHeader),
+	e := audit.Event{Type: audit.TokenRefreshReuse, Outcome: audit.Failure,
 		Details: map[string]string{}}
 	sig := s.core.RefreshTokenSignature(ctx, r.PostForm.Get("refresh_token"))
 	if g, err := s.st.Grant(ctx, store.GrantRefresh, sig); err == nil {
@@ -85,7 +72,7 @@ func (s *Server) recordRevocation(ctx context.Context, r *http.Request) error {
 		client = r.PostForm.Get("client_id")
 	}
 	e := audit.Event{Type: audit.TokenRevoked, Actor: client, Subject: client, Outcome: audit.Success,
-		RequestID: r.Header.Get(requestIDHeader), Details: map[string]string{"client_id": client}}
+		Details: map[string]string{"client_id": client}}
 	if h := r.PostForm.Get("token_type_hint"); h == "access_token" || h == "refresh_token" {
 		e.Details["token_type_hint"] = h
 	}

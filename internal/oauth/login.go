@@ -96,8 +96,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.record(ctx, audit.Event{Type: audit.TokenIssued, Actor: u.Username, Subject: u.Username, Outcome: audit.Success,
-		RequestID: r.Header.Get(requestIDHeader),
-		Details:   map[string]string{"client_id": FirstPartyClientID, "grant_type": "password", "scope": resp.Scope, "user_id": u.ID}}); err != nil {
+		Details: map[string]string{"client_id": FirstPartyClientID, "grant_type": "password", "scope": resp.Scope, "user_id": u.ID}}); err != nil {
 		s.log.ErrorContext(ctx, "recording issued login tokens; withholding them", "error", err)
 		problem.Write(w, http.StatusServiceUnavailable, "Service Unavailable", "Try again later.")
 		return

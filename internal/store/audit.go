@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -32,18 +33,6 @@ type AuditEvent struct {
 type AuditHead struct {
 	Seq  int64
 	Hash string
-}
-
-// AppendAuditEvent appends one event; see AppendAuditEvents.
-func (s *Store) AppendAuditEvent(ctx context.Context, seal func(head AuditHead) (AuditEvent, error)) (AuditEvent, error) {
-	out, err := s.AppendAuditEvents(ctx, func(h AuditHead) ([]AuditEvent, error) {
-		e, err := seal(h)
-		return []AuditEvent{e}, err
-	})
-	if err != nil {
-		return AuditEvent{}, err
-	}
-	return out[0], nil
 }
 
 // AppendAuditEvents appends events in one transaction. It locks the chain
@@ -147,15 +136,13 @@ func (s *Store) PruneAuditEvents(ctx context.Context, before time.Time, seal fun
 		if err != nil {
 			return err
 		}
-		var last sql.NullInt64
-		if err := tx.QueryRowContext(ctx, s.Rebind("SELECT MAX(seq) FROM audit_events WHERE at < ?"), before.UnixMicro()).Scan(&last); err != nil {
-			return err
-		}
-		if !last.Valid {
+		var through AuditHead
+		err = tx.QueryRowContext(ctx, s.Rebind("SELECT seq, hash FROM audit_events WHERE at < ? ORDER BY seq DESC LIMIT 1"), before.UnixMicro()).
+			Scan(&through.Seq, &through.Hash)
+		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
-		var through AuditHead
-		if err := tx.QueryRowContext(ctx, s.Rebind("SELECT seq, hash FROM audit_events WHERE seq = ?"), last.Int64).Scan(&through.Seq, &through.Hash); err != nil {
+		if err != nil {
 			return err
 		}
 		r, err := s.exec(ctx, tx, "DELETE FROM audit_events WHERE seq <= ?", through.Seq)
@@ -180,6 +167,14 @@ func (s *Store) PruneAuditEvents(ctx context.Context, before time.Time, seal fun
 		return AuditPrune{}, fmt.Errorf("pruning audit events: %w", err)
 	}
 	return res, nil
+}
+
+// AuditChain returns the chain's recorded start and head, read together in
+// one query so that they belong to the same moment.
+func (s *Store) AuditChain(ctx context.Context) (start, head AuditHead, err error) {
+	err = s.db.QueryRowContext(ctx, "SELECT start_seq, start_hash, seq, hash FROM audit_chain_head WHERE id = 1").
+		Scan(&start.Seq, &start.Hash, &head.Seq, &head.Hash)
+	return start, head, s.mapErr(err)
 }
 
 // AuditChainHead returns the recorded head of the chain.
@@ -251,13 +246,14 @@ func (s *Store) AuditEvents(ctx context.Context, q AuditQuery) ([]AuditEvent, er
 // auditWalkPage is how many events WalkAuditEvents reads per query.
 const auditWalkPage = 1000
 
-// WalkAuditEvents calls fn with every event in ascending seq order, reading
-// a page at a time so that memory stays flat whatever the chain's length.
+// WalkAuditEvents calls fn with every event up to seq through (inclusive) in
+// ascending seq order, reading a page at a time so that memory stays flat
+// whatever the chain's length; events appended after through are not read.
 // An error from fn stops the walk and is returned.
-func (s *Store) WalkAuditEvents(ctx context.Context, fn func(AuditEvent) error) error {
+func (s *Store) WalkAuditEvents(ctx context.Context, through int64, fn func(AuditEvent) error) error {
 	var after int64 = -1 << 62
 	for {
-		page, err := collect(ctx, s, s.db, "SELECT "+auditColumns+" FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?", scanAuditEvent, after, auditWalkPage)
+		page, err := collect(ctx, s, s.db, "SELECT "+auditColumns+" FROM audit_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?", scanAuditEvent, after, through, auditWalkPage)
 		if err != nil {
 			return err
 		}

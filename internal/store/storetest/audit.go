@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"testing"
 	"time"
@@ -24,11 +25,11 @@ func link(h store.AuditHead, e store.AuditEvent) store.AuditEvent {
 
 func appendEvent(t *testing.T, s *store.Store, e store.AuditEvent) store.AuditEvent {
 	t.Helper()
-	out, err := s.AppendAuditEvent(ctx, func(h store.AuditHead) (store.AuditEvent, error) { return link(h, e), nil })
+	out, err := s.AppendAuditEvents(ctx, func(h store.AuditHead) ([]store.AuditEvent, error) { return []store.AuditEvent{link(h, e)}, nil })
 	if err != nil {
-		t.Fatalf("AppendAuditEvent: %v", err)
+		t.Fatalf("AppendAuditEvents: %v", err)
 	}
-	return out
+	return out[0]
 }
 
 func testAuditAppendAndQuery(t *testing.T, s *store.Store) {
@@ -95,8 +96,8 @@ func testAuditConcurrent(t *testing.T, s *store.Store) {
 		go func() {
 			defer wg.Done()
 			for i := range each {
-				_, err := s.AppendAuditEvent(ctx, func(h store.AuditHead) (store.AuditEvent, error) {
-					return link(h, store.AuditEvent{ID: fmt.Sprintf("evt_%d_%d", w, i), Time: time.Now(), Type: "t", Outcome: "success"}), nil
+				_, err := s.AppendAuditEvents(ctx, func(h store.AuditHead) ([]store.AuditEvent, error) {
+					return []store.AuditEvent{link(h, store.AuditEvent{ID: fmt.Sprintf("evt_%d_%d", w, i), Time: time.Now(), Type: "t", Outcome: "success"})}, nil
 				})
 				if err != nil {
 					t.Error(err)
@@ -107,7 +108,7 @@ func testAuditConcurrent(t *testing.T, s *store.Store) {
 	}
 	wg.Wait()
 	prev, n := zeroHash, int64(0)
-	err := s.WalkAuditEvents(ctx, func(e store.AuditEvent) error {
+	err := s.WalkAuditEvents(ctx, math.MaxInt64, func(e store.AuditEvent) error {
 		n++
 		if e.Seq != n || e.PrevHash != prev {
 			return fmt.Errorf("event %s: seq %d prev %s, want seq %d prev %s (forked)", e.ID, e.Seq, e.PrevHash, n, prev)
@@ -125,14 +126,14 @@ func testAuditConcurrent(t *testing.T, s *store.Store) {
 
 func testAuditStaleSeal(t *testing.T, s *store.Store) {
 	appendEvent(t, s, store.AuditEvent{ID: "evt_a", Time: time.Now(), Type: "t", Outcome: "success"})
-	_, err := s.AppendAuditEvent(ctx, func(h store.AuditHead) (store.AuditEvent, error) {
-		return link(store.AuditHead{Seq: 0, Hash: zeroHash}, store.AuditEvent{ID: "evt_b", Type: "t", Outcome: "success"}), nil
+	_, err := s.AppendAuditEvents(ctx, func(h store.AuditHead) ([]store.AuditEvent, error) {
+		return []store.AuditEvent{link(store.AuditHead{Seq: 0, Hash: zeroHash}, store.AuditEvent{ID: "evt_b", Type: "t", Outcome: "success"})}, nil
 	})
 	if err == nil {
 		t.Fatal("an event sealed against a stale head was stored")
 	}
 	boom := errors.New("boom")
-	if _, err := s.AppendAuditEvent(ctx, func(store.AuditHead) (store.AuditEvent, error) { return store.AuditEvent{}, boom }); !errors.Is(err, boom) {
+	if _, err := s.AppendAuditEvents(ctx, func(store.AuditHead) ([]store.AuditEvent, error) { return nil, boom }); !errors.Is(err, boom) {
 		t.Fatalf("seal error = %v", err)
 	}
 	if h, _ := s.AuditChainHead(ctx); h.Seq != 1 {
@@ -147,7 +148,7 @@ func testAuditWalk(t *testing.T, s *store.Store) {
 		appendEvent(t, s, store.AuditEvent{ID: fmt.Sprintf("evt_%d", i), Time: tx, Type: "t", Outcome: "success"})
 	}
 	var seen int64
-	if err := s.WalkAuditEvents(ctx, func(e store.AuditEvent) error {
+	if err := s.WalkAuditEvents(ctx, math.MaxInt64, func(e store.AuditEvent) error {
 		seen++
 		if e.Seq != seen {
 			return fmt.Errorf("seq %d at position %d", e.Seq, seen)
@@ -159,8 +160,25 @@ func testAuditWalk(t *testing.T, s *store.Store) {
 	if seen != n {
 		t.Fatalf("walked %d, want %d", seen, n)
 	}
+	// The walk stops at its bound, across pages and within one.
+	for _, through := range []int64{1001, 7} {
+		var last, count int64
+		if err := s.WalkAuditEvents(ctx, through, func(e store.AuditEvent) error {
+			last, count = e.Seq, count+1
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if last != through || count != through {
+			t.Fatalf("walk through %d: %d events, last %d", through, count, last)
+		}
+	}
+	start, head, err := s.AuditChain(ctx)
+	if err != nil || start.Seq != 0 || head.Seq != n {
+		t.Fatalf("AuditChain = %+v, %+v, %v", start, head, err)
+	}
 	stop := errors.New("stop")
-	if err := s.WalkAuditEvents(ctx, func(store.AuditEvent) error { return stop }); !errors.Is(err, stop) {
+	if err := s.WalkAuditEvents(ctx, math.MaxInt64, func(store.AuditEvent) error { return stop }); !errors.Is(err, stop) {
 		t.Fatalf("walk error = %v", err)
 	}
 }
