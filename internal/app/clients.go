@@ -98,10 +98,6 @@ func (a *App) RevokeRoles(ctx context.Context, username string, roles []string) 
 	return nil
 }
 
-// CredentialsChanged tells every node that a user's roles, status or keys
-// changed, so cached verifications are dropped.
-func (a *App) CredentialsChanged(ctx context.Context) { a.announce(ctx, nil) }
-
 // revocation is a deny-list entry made now that outlives every token issued
 // under the configured lifetimes.
 func (a *App) revocation(kind, value string) store.Revocation {
