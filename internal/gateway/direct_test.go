@@ -264,7 +264,9 @@ func TestDirectPathUpstreamFailures(t *testing.T) {
 		}
 	}))
 	defer slow.Close()
-	switcher := rawUpstream(t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nConnection: Upgrade\r\n\r\n")
+	// The switcher keeps its connection open after the 101, as a real
+	// protocol switch would: the answer must not wait for the header timeout.
+	switcher := rawUpstream(t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nConnection: Upgrade\r\n\r\n", 5*time.Second)
 	for _, tc := range []struct {
 		name, target string
 		status       int
@@ -286,14 +288,16 @@ func TestDirectPathUpstreamFailures(t *testing.T) {
 	}
 }
 
-// rawUpstream answers every request on every connection with raw bytes.
-func rawUpstream(t *testing.T, answer string) string {
+// rawUpstream answers every request on every connection with raw bytes,
+// and closes the connection hold later.
+func rawUpstream(t *testing.T, answer string, hold time.Duration) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); close(done) })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -306,7 +310,10 @@ func rawUpstream(t *testing.T, answer string) string {
 				c.SetReadDeadline(time.Now().Add(5 * time.Second))
 				if _, err := c.Read(buf); err == nil {
 					io.WriteString(c, answer)
-					time.Sleep(100 * time.Millisecond)
+					select {
+					case <-time.After(hold):
+					case <-done:
+					}
 				}
 			}()
 		}
@@ -317,7 +324,7 @@ func rawUpstream(t *testing.T, answer string) string {
 // A body cut short by the upstream is not passed off as whole: the client's
 // connection is aborted, on both paths.
 func TestDirectPathTruncatedBodyAbortsTheClient(t *testing.T) {
-	short := rawUpstream(t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part")
+	short := rawUpstream(t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part", 100*time.Millisecond)
 	for _, direct := range []bool{false, true} {
 		front := httptest.NewServer(newTestProxy(t, short, time.Second, IdentityHeaders{}, direct))
 		resp, err := http.Get(front.URL)
@@ -368,7 +375,7 @@ func TestDirectPathBodies(t *testing.T) {
 	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB
 	large := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big) }))
 	defer large.Close()
-	untilClose := rawUpstream(t, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nuntil the upstream closes")
+	untilClose := rawUpstream(t, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nuntil the upstream closes", 100*time.Millisecond)
 	for _, tc := range []struct{ name, target, want string }{
 		{"1 MiB", large.URL, big},
 		{"until close", untilClose, "until the upstream closes"},

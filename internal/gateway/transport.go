@@ -134,8 +134,10 @@ func (t *directTransport) send(ctx context.Context, pc *upstreamConn, req *http.
 		if resp, err = http.ReadResponse(pc.br, req); err != nil {
 			return fail(err, true)
 		}
-		// Interim answers (100 Continue, 103 Early Hints) are not the response.
-		if resp.StatusCode >= 200 || resp.StatusCode < 100 {
+		// Interim answers (100 Continue, 103 Early Hints) are not the
+		// response; 101 is final (the connection is no longer HTTP), and
+		// the caller refuses it.
+		if resp.StatusCode >= 200 || resp.StatusCode < 100 || resp.StatusCode == http.StatusSwitchingProtocols {
 			break
 		}
 	}
