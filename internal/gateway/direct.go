@@ -57,7 +57,9 @@ func directable(r *http.Request) bool {
 func (p *proxy) serveDirect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	start := time.Now()
-	resp, err := p.direct.do(ctx, p.target.Host, r, func(out io.Writer) error {
+	// The head writeHead sends never asks the upstream to close: a client's
+	// "Connection: close" (r.Close) concerns the client's connection only.
+	resp, err := p.direct.do(ctx, p.target.Host, r, false, func(out io.Writer) error {
 		p.writeHead(out.(headWriter), r)
 		return nil
 	})

@@ -472,3 +472,21 @@ func TestDirectPathFromHTTP2(t *testing.T) {
 		t.Fatalf("upstream saw %v", resp.Header)
 	}
 }
+
+// A client's "Connection: close" (or HTTP/1.0) concerns its own connection:
+// the direct path keeps reusing its upstream connection.
+func TestDirectPathKeepsUpstreamConnectionWhenClientCloses(t *testing.T) {
+	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	p := newTestProxy(t, srv.URL, 5*time.Second, IdentityHeaders{}, true)
+	for i := range 5 {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Connection", "close")
+		r.Close = true
+		if ex := doExchange(t, p, r); ex.Status != 200 {
+			t.Fatalf("request %d: %d", i, ex.Status)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d upstream connections for 5 requests from closing clients, want 1", n)
+	}
+}

@@ -60,20 +60,22 @@ func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.handles(req) {
 		return t.fallback.RoundTrip(req)
 	}
-	return t.do(req.Context(), req.URL.Host, req, req.Write)
+	return t.do(req.Context(), req.URL.Host, req, req.Close, req.Write)
 }
 
 // do sends one bodiless request to host over a pooled connection, its head
 // written by writeHead, and reads the answer; req gives the method the
-// answer is parsed for. A pooled connection found closed before any answer
-// is replaced by a new one, once.
-func (t *directTransport) do(ctx context.Context, host string, req *http.Request, writeHead func(io.Writer) error) (*http.Response, error) {
+// answer is parsed for. closeAfter says the head asked the upstream to close
+// the connection after its answer (the connection is then not pooled). A
+// pooled connection found closed before any answer is replaced by a new one,
+// once.
+func (t *directTransport) do(ctx context.Context, host string, req *http.Request, closeAfter bool, writeHead func(io.Writer) error) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		pc, reused, err := t.conn(ctx, host)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.send(ctx, pc, req, writeHead)
+		resp, err := t.send(ctx, pc, req, closeAfter, writeHead)
 		if err == nil {
 			return resp, nil
 		}
@@ -96,7 +98,7 @@ func (t *directTransport) handles(req *http.Request) bool {
 		req.ContentLength == 0 && req.Header.Get("Upgrade") == "" && len(req.Trailer) == 0
 }
 
-func (t *directTransport) send(ctx context.Context, pc *upstreamConn, req *http.Request, writeHead func(io.Writer) error) (*http.Response, error) {
+func (t *directTransport) send(ctx context.Context, pc *upstreamConn, req *http.Request, closeAfter bool, writeHead func(io.Writer) error) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -142,7 +144,7 @@ func (t *directTransport) send(ctx context.Context, pc *upstreamConn, req *http.
 		}
 	}
 	pc.conn.SetDeadline(time.Time{})
-	resp.Body = &upstreamBody{rc: resp.Body, pc: pc, t: t, stop: stop, reuse: !resp.Close && !req.Close}
+	resp.Body = &upstreamBody{rc: resp.Body, pc: pc, t: t, stop: stop, reuse: !resp.Close && !closeAfter}
 	return resp, nil
 }
 
