@@ -143,7 +143,14 @@ func (t *directTransport) send(ctx context.Context, pc *upstreamConn, req *http.
 			break
 		}
 	}
-	pc.conn.SetDeadline(time.Time{})
+	if t.headerTimeout > 0 {
+		pc.conn.SetDeadline(time.Time{})
+		// A cancellation meanwhile may have had its past deadline wiped
+		// just now: the body could then block forever on a stalled upstream.
+		if err := ctx.Err(); err != nil {
+			return fail(err, true) // the body is not drained: do closes the connection
+		}
+	}
 	resp.Body = &upstreamBody{rc: resp.Body, pc: pc, t: t, stop: stop, reuse: !resp.Close && !closeAfter}
 	return resp, nil
 }

@@ -183,3 +183,60 @@ func TestDirectTransportSkipsInterimResponses(t *testing.T) {
 		t.Fatalf("%d %q", resp.StatusCode, body)
 	}
 }
+
+// cancelOnRead cancels a request when its answer's first bytes are read,
+// and waits for the cancellation to take effect before handing them on:
+// the request is cancelled between the answer's arrival and its parsing.
+type cancelOnRead struct {
+	net.Conn
+	cancel func()
+	once   bool
+}
+
+func (c *cancelOnRead) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && !c.once {
+		c.once = true
+		c.cancel()
+		time.Sleep(50 * time.Millisecond) // the AfterFunc sets its past deadline
+	}
+	return n, err
+}
+
+// A request cancelled while the response head is being read does not
+// leave a connection without a deadline: it fails rather than hand back a
+// body that blocks forever on a stalled upstream.
+func TestDirectTransportCancelledDuringHead(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	go func() {
+		if _, err := http.ReadRequest(bufio.NewReader(server)); err != nil {
+			return
+		}
+		io.WriteString(server, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab") // then stalls
+	}()
+	tr := testTransport(time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := &cancelOnRead{Conn: client, cancel: cancel}
+	tr.put(&upstreamConn{host: "upstream.test", conn: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 4<<10)})
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://upstream.test/", nil)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := tr.RoundTrip(req)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+		}
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(3 * time.Second):
+		client.Close()
+		t.Fatal("a cancelled request blocks on a stalled upstream")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled request: %v, want Canceled", err)
+	}
+}
