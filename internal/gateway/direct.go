@@ -198,11 +198,12 @@ func (p *proxy) withheld(k string) bool {
 	return k == h.Subject || k == h.Username || k == h.Roles || k == h.Scopes || k == h.ClientID || k == h.Method
 }
 
-// listedIn reports whether the Connection header values name header k.
+// listedIn reports whether the Connection header values name header k
+// (header names compare case-insensitively, without allocating).
 func listedIn(connection []string, k string) bool {
 	for _, v := range connection {
 		for tok := range strings.SplitSeq(v, ",") {
-			if tok = strings.TrimSpace(tok); tok != "" && http.CanonicalHeaderKey(tok) == k {
+			if tok = strings.TrimSpace(tok); strings.EqualFold(tok, k) {
 				return true
 			}
 		}

@@ -490,3 +490,27 @@ func TestDirectPathKeepsUpstreamConnectionWhenClientCloses(t *testing.T) {
 		t.Fatalf("%d upstream connections for 5 requests from closing clients, want 1", n)
 	}
 }
+
+// Connection tokens name headers case-insensitively, and cost no
+// allocations in the common "keep-alive" case.
+func TestListedIn(t *testing.T) {
+	for _, tc := range []struct {
+		conn []string
+		k    string
+		want bool
+	}{
+		{[]string{"keep-alive"}, "Keep-Alive", true},
+		{[]string{"close, x-secret"}, "X-Secret", true},
+		{[]string{" X-SECRET "}, "X-Secret", true},
+		{[]string{"keep-alive"}, "X-Secret", false},
+		{[]string{", ,"}, "X-Secret", false},
+	} {
+		if got := listedIn(tc.conn, tc.k); got != tc.want {
+			t.Errorf("listedIn(%q, %q) = %v", tc.conn, tc.k, got)
+		}
+	}
+	conn := []string{"keep-alive"}
+	if n := testing.AllocsPerRun(100, func() { listedIn(conn, "Accept") }); n != 0 {
+		t.Errorf("listedIn allocates %v times per call", n)
+	}
+}
