@@ -43,8 +43,9 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.rp.ServeHTTP(w, r)
 }
 
-// directable reports whether r is a request serveDirect sends: one that
-// reads, carries no body and asks for no protocol switch.
+// directable reports whether r is a request the direct path sends (both
+// serveDirect and directTransport.handles ask it): one that reads, carries
+// no body and asks for no protocol switch.
 func directable(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:

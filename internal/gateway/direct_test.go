@@ -28,7 +28,7 @@ func newTestProxy(t *testing.T, raw string, timeout time.Duration, hdrs Identity
 	}
 	up := Upstream{URL: u, Timeout: timeout}
 	if direct {
-		up.direct = newDirectTransport(NewTransport(timeout), timeout)
+		up.direct = newDirectTransport(NewTransport(timeout))
 	}
 	p := NewProxy(up, hdrs, nil)
 	if pp := p.(*proxy); (pp.direct != nil) != direct {

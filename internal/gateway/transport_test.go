@@ -30,7 +30,7 @@ func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic
 }
 
 func testTransport(headerTimeout time.Duration) *directTransport {
-	return newDirectTransport(NewTransport(headerTimeout), headerTimeout)
+	return newDirectTransport(NewTransport(headerTimeout))
 }
 
 func get(t *testing.T, tr http.RoundTripper, url string) (*http.Response, string) {
@@ -219,7 +219,7 @@ func TestDirectTransportCancelledDuringHead(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	c := &cancelOnRead{Conn: client, cancel: cancel}
-	tr.put(&upstreamConn{host: "upstream.test", conn: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 4<<10)})
+	tr.put(&upstreamConn{conn: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 4<<10)})
 	req, _ := http.NewRequestWithContext(ctx, "GET", "http://upstream.test/", nil)
 	done := make(chan error, 1)
 	go func() {
@@ -238,5 +238,28 @@ func TestDirectTransportCancelledDuringHead(t *testing.T) {
 	}
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled request: %v, want Canceled", err)
+	}
+}
+
+// A transport pools connections for one upstream only: a request for
+// another host goes through the fallback and never gets the first host's
+// connections.
+func TestDirectTransportServesOneHost(t *testing.T) {
+	a, aConns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "a") })
+	b, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "b") })
+	tr := testTransport(5 * time.Second)
+	for range 3 {
+		if _, body := get(t, tr, a.URL); body != "a" {
+			t.Fatalf("first host: %q", body)
+		}
+		if _, body := get(t, tr, b.URL); body != "b" {
+			t.Fatalf("second host: %q", body)
+		}
+	}
+	if n := aConns.Load(); n != 1 {
+		t.Fatalf("%d connections to the first host, want 1", n)
+	}
+	if tr.headerTimeout != 5*time.Second {
+		t.Fatalf("header timeout %s, want the fallback's", tr.headerTimeout)
 	}
 }
