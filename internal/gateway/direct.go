@@ -97,8 +97,9 @@ func (p *proxy) serveDirect(w http.ResponseWriter, r *http.Request) {
 	}
 	// Stream what has no length, and event streams, as it comes.
 	stream := resp.ContentLength == -1 || isEventStream(resp.Header.Get("Content-Type"))
-	buf := p.bufs.Get()
-	defer p.bufs.Put(buf)
+	bp := p.bufs.getPtr()
+	defer p.bufs.putPtr(bp)
+	buf := *bp
 	for {
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {

@@ -192,14 +192,21 @@ func newBufferPool() *bufferPool {
 	return &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
 }
 
-func (p *bufferPool) Get() []byte { return *p.pool.Get().(*[]byte) }
+// Get and Put serve httputil.ReverseProxy, whose interface passes []byte:
+// Put allocates a new pointer for the pool. serveDirect uses getPtr and
+// putPtr, which keep the pool's own pointer.
+func (p *bufferPool) Get() []byte { return *p.getPtr() }
 
 func (p *bufferPool) Put(b []byte) {
 	if cap(b) == 32<<10 {
 		b = b[:cap(b)]
-		p.pool.Put(&b)
+		p.putPtr(&b)
 	}
 }
+
+func (p *bufferPool) getPtr() *[]byte { return p.pool.Get().(*[]byte) }
+
+func (p *bufferPool) putPtr(b *[]byte) { p.pool.Put(b) }
 
 func setIf(h http.Header, name, v string) {
 	if v = headerSafe(v); v != "" {
