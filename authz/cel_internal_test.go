@@ -169,6 +169,9 @@ func TestRemoteIPReadOnlyWhenUsed(t *testing.T) {
 			t.Errorf("%s: %+v", expr, d)
 		}
 	}
+	if raceEnabled {
+		return // the activation pool drops items at random: counts vary
+	}
 	p, err := Compile(Spec{CEL: `request.method == 'GET'`})
 	if err != nil {
 		t.Fatal(err)
