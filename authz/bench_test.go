@@ -2,10 +2,12 @@ package authz_test
 
 import (
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/authz"
+	"github.com/rampart-sec/rampart/clientip"
 )
 
 func benchIdentity() *authn.Identity {
@@ -49,7 +51,7 @@ func BenchmarkDecideCEL(b *testing.B) {
 			r.Header.Set("X-Tenant", "acme")
 			r.Header.Set("Accept", "application/json")
 			r.Header.Set("User-Agent", "bench")
-			r = r.WithContext(authz.WithClientIP(r.Context(), "192.0.2.7"))
+			r = r.WithContext(clientip.NewContext(r.Context(), netip.MustParseAddr("192.0.2.7")))
 			b.ReportAllocs()
 			for b.Loop() {
 				if d := p.Decide(id, r); !d.Allow {

@@ -116,6 +116,7 @@ type celRule struct {
 	prg         cel.Program
 	readHeaders bool      // the expression may read request.headers
 	readQuery   bool      // the expression may read request.query
+	readIP      bool      // the expression may read request.remote_ip
 	acts        sync.Pool // of *activation, reused across requests
 }
 
@@ -167,7 +168,7 @@ func compileCEL(expr string) (*celRule, error) {
 		return nil, fmt.Errorf("authz: cel: %w", err)
 	}
 	rule := &celRule{prg: prg}
-	rule.readHeaders, rule.readQuery = requestFieldsRead(native)
+	rule.readHeaders, rule.readQuery, rule.readIP = requestFieldsRead(native)
 	return rule, nil
 }
 
@@ -236,14 +237,14 @@ func findStruct(a *celast.AST) (id int64, name string, found bool) {
 	return id, name, found
 }
 
-// requestFieldsRead reports whether the expression may read request.headers
-// and request.query, so that Decide builds those maps only when needed. It
-// errs towards building them: any selection of a field named headers or
-// query counts, whatever it selects from, and any use of request other than
-// a direct field selection (passing it whole to a function or a bind)
-// counts as reading both. A map left unbuilt reads as empty, so a miss here
+// requestFieldsRead reports whether the expression may read request.headers,
+// request.query and request.remote_ip, so that Decide builds those only
+// when needed. It errs towards building them: any selection of a field of
+// that name counts, whatever it selects from, and any use of request other
+// than a direct field selection (passing it whole to a function or a bind)
+// counts as reading all three. A map left unbuilt reads as empty, so a miss here
 // would make `!('x-debug' in request.headers)` hold when it should not.
-func requestFieldsRead(a *celast.AST) (headers, query bool) {
+func requestFieldsRead(a *celast.AST) (headers, query, remoteIP bool) {
 	uses, selections := 0, 0
 	celast.PostOrderVisit(a.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
 		switch e.Kind() {
@@ -258,6 +259,8 @@ func requestFieldsRead(a *celast.AST) (headers, query bool) {
 				headers = true
 			case "query":
 				query = true
+			case "remote_ip":
+				remoteIP = true
 			}
 			if op := sel.Operand(); op.Kind() == celast.IdentKind && op.AsIdent() == requestVar {
 				selections++
@@ -265,7 +268,7 @@ func requestFieldsRead(a *celast.AST) (headers, query bool) {
 		}
 	}))
 	if uses > selections {
-		return true, true
+		return true, true, true
 	}
-	return headers, query
+	return headers, query, remoteIP
 }

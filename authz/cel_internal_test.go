@@ -2,10 +2,12 @@ package authz
 
 import (
 	"net/http/httptest"
+	"net/netip"
 	"slices"
 	"testing"
 
 	"github.com/rampart-sec/rampart/authn"
+	"github.com/rampart-sec/rampart/clientip"
 )
 
 func TestRequestFieldsRead(t *testing.T) {
@@ -132,5 +134,51 @@ func TestHeaderMapHidesCredentials(t *testing.T) {
 	want := map[string]string{"x-tenant": "acme"}
 	if len(got) != len(want) || got["x-tenant"] != "acme" {
 		t.Errorf("headerMap = %v, want %v", got, want)
+	}
+}
+
+// request.remote_ip is computed only for expressions that may read it.
+func TestRemoteIPReadOnlyWhenUsed(t *testing.T) {
+	for expr, want := range map[string]bool{
+		`request.method == 'GET'`:                                  false,
+		`'admin' in identity.roles && request.headers.size() >= 0`: false,
+		`request.remote_ip == ''`:                                  true,
+		`cidr('10.0.0.0/8').containsIP(ip(request.remote_ip))`:     true,
+		`cel.bind(r, request, r.remote_ip == '10.0.0.1')`:          true,
+	} {
+		p, err := Compile(Spec{CEL: expr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.cel.readIP != want {
+			t.Errorf("%s: reads remote_ip = %v, want %v", expr, p.cel.readIP, want)
+		}
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r = r.WithContext(clientip.NewContext(r.Context(), netip.MustParseAddr("10.0.0.1")))
+	id := &authn.Identity{Roles: []string{"admin"}}
+	for expr, allow := range map[string]bool{
+		`request.remote_ip == '10.0.0.1'`: true,
+		`request.remote_ip == ''`:         false,
+	} {
+		p, err := Compile(Spec{CEL: expr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := p.Decide(id, r); d.Allow != allow {
+			t.Errorf("%s: %+v", expr, d)
+		}
+	}
+	if raceEnabled {
+		return // the activation pool drops items at random: counts vary
+	}
+	p, err := Compile(Spec{CEL: `request.method == 'GET'`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	without := httptest.NewRequest("GET", "/", nil)
+	withIP := testing.AllocsPerRun(100, func() { p.Decide(id, r) })
+	if n := testing.AllocsPerRun(100, func() { p.Decide(id, without) }); withIP != n {
+		t.Errorf("a policy that never reads remote_ip: %v allocations per decision with a client IP, %v without", withIP, n)
 	}
 }

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/authz"
+	"github.com/rampart-sec/rampart/clientip"
 )
 
 // alice is the identity most CEL cases decide on.
@@ -53,7 +55,7 @@ func host(h string) func(*http.Request) *http.Request {
 
 func clientIP(ip string) func(*http.Request) *http.Request {
 	return func(r *http.Request) *http.Request {
-		return r.WithContext(authz.WithClientIP(r.Context(), ip))
+		return r.WithContext(clientip.NewContext(r.Context(), netip.MustParseAddr(ip)))
 	}
 }
 

@@ -28,7 +28,7 @@
 //	request.host        string              the Host the client sent, lower-cased, port included when sent
 //	request.headers     map(string, string) header names lower-cased, first value only
 //	request.query       map(string, string) query parameters, first value only
-//	request.remote_ip   string              the client IP the gateway decided (see WithClientIP), "" when unset
+//	request.remote_ip   string              the client IP the gateway decided (clientip.FromContext), "" when unset
 //
 // request.headers never holds the credential-bearing headers Authorization,
 // Proxy-Authorization, Cookie and X-Api-Key: a policy decides on the verified

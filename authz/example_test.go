@@ -5,9 +5,11 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 
 	"github.com/rampart-sec/rampart/authn"
 	"github.com/rampart-sec/rampart/authz"
+	"github.com/rampart-sec/rampart/clientip"
 )
 
 // Compile refuses a rule that could never be right, when the configuration
@@ -70,7 +72,7 @@ func ExampleMiddleware() {
 	// client IP once, an authenticator puts the identity in the context.
 	gateway := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := authz.WithClientIP(r.Context(), "10.0.0.5")
+			ctx := clientip.NewContext(r.Context(), netip.MustParseAddr("10.0.0.5"))
 			if user := r.Header.Get("X-Demo-User"); user != "" {
 				ctx = authn.WithIdentity(ctx, &authn.Identity{Subject: user, Roles: []string{user}})
 			}

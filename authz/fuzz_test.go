@@ -3,19 +3,21 @@ package authz
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/rampart-sec/rampart/authn"
+	"github.com/rampart-sec/rampart/clientip"
 )
 
 // FuzzCompile feeds arbitrary expressions to Compile. Compile must either
 // refuse one with an error or return a policy whose Decide, on a range of
 // identities and requests, never panics, gives a reason, and allows only
 // with the reason "allowed". The decision must also not depend on the
-// shortcut that leaves request.headers and request.query unbuilt when the
-// expression does not read them.
+// shortcut that leaves request.headers, request.query and request.remote_ip
+// unbuilt when the expression does not read them.
 func FuzzCompile(f *testing.F) {
 	for _, seed := range []string{
 		`'data:write' in identity.scopes && request.method == 'POST'`,
@@ -45,9 +47,9 @@ func FuzzCompile(f *testing.F) {
 		full := httptest.NewRequest("POST", "/v1/users/usr_1/../x?page=2&page=3&q=%20", nil)
 		full.Header.Set("X-Tenant", "acme")
 		full.Header.Set("Authorization", "Bearer secret")
-		full = full.WithContext(WithClientIP(full.Context(), "10.0.0.1"))
+		full = full.WithContext(clientip.NewContext(full.Context(), netip.MustParseAddr("10.0.0.1")))
 		malformed := httptest.NewRequest("GET", "/?a=%zz;b", nil)
-		malformed = malformed.WithContext(WithClientIP(malformed.Context(), "not an ip"))
+		malformed = malformed.WithContext(clientip.NewContext(malformed.Context(), netip.MustParseAddr("2001:db8::7")))
 		return []*http.Request{plain, full, malformed, nil}
 	}
 
@@ -65,7 +67,7 @@ func FuzzCompile(f *testing.F) {
 		if expr == "" || p.cel == nil {
 			t.Fatalf("Compile(%q) gave a policy without an expression", expr)
 		}
-		lazyHeaders, lazyQuery := p.cel.readHeaders, p.cel.readQuery
+		lazyHeaders, lazyQuery, lazyIP := p.cel.readHeaders, p.cel.readQuery, p.cel.readIP
 		for _, r := range newRequests() {
 			if d := p.Decide(nil, r); d.Allow || d.Reason != "no identity" {
 				t.Fatalf("Compile(%q): no identity gave %+v", expr, d)
@@ -76,7 +78,7 @@ func FuzzCompile(f *testing.F) {
 				queryParses = err == nil
 			}
 			for _, id := range ids {
-				p.cel.readHeaders, p.cel.readQuery = lazyHeaders, lazyQuery
+				p.cel.readHeaders, p.cel.readQuery, p.cel.readIP = lazyHeaders, lazyQuery, lazyIP
 				d := p.Decide(id, r)
 				switch {
 				case d.Reason == "":
@@ -89,7 +91,7 @@ func FuzzCompile(f *testing.F) {
 					t.Fatalf("Compile(%q): allowed without a request", expr)
 				}
 				// The same decision with every map built.
-				p.cel.readHeaders, p.cel.readQuery = true, lazyQuery || queryParses
+				p.cel.readHeaders, p.cel.readQuery, p.cel.readIP = true, lazyQuery || queryParses, true
 				if full := p.Decide(id, r); full != d {
 					t.Fatalf("Compile(%q): %+v with the maps built only when read (headers %v, query %v), %+v with them built",
 						expr, d, lazyHeaders, lazyQuery, full)

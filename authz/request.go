@@ -13,8 +13,8 @@ import (
 	"github.com/rampart-sec/rampart/authn"
 )
 
-// celRequest is what a CEL expression sees of the request. Headers and Query
-// are filled only for expressions that read them.
+// celRequest is what a CEL expression sees of the request. Headers, Query
+// and RemoteIP are filled only for expressions that read them.
 type celRequest struct {
 	Method   string            `cel:"method"`
 	Path     string            `cel:"path"`
@@ -62,9 +62,11 @@ func (c *celRule) decide(id *authn.Identity, r *http.Request) Decision {
 	req := &act.request
 	req.Method = r.Method
 	req.Host = strings.ToLower(r.Host)
-	req.RemoteIP = clientIP(r.Context())
 	if r.URL != nil {
 		req.Path = cleanPath(r.URL.Path)
+	}
+	if c.readIP {
+		req.RemoteIP = remoteIP(r.Context())
 	}
 	if c.readHeaders {
 		req.Headers = headerMap(r.Header)

@@ -130,7 +130,11 @@ func writeAccessLine(ctx context.Context, log *AccessLog, r *http.Request, respH
 	if q := r.URL.RawQuery; q != "" {
 		e.str("url.query", MaskQuery(q))
 	}
-	if id := respHeader.Get("X-Request-Id"); id != "" {
+	id := rec.RequestID // set by the gateway with the X-Request-Id it answers
+	if id == "" {
+		id = respHeader.Get("X-Request-Id")
+	}
+	if id != "" {
 		e.str("http.request.id", Scrub(id))
 	}
 	if ip := clientIP(r); ip != "" {

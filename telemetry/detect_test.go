@@ -194,3 +194,27 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 	}
 	return m.GetCounter().GetValue()
 }
+
+// While no address is blocked, the middleware takes no lock and allocates
+// nothing; it does again once a block has expired.
+func TestDetectorMiddlewareFastPathWithoutBlocks(t *testing.T) {
+	d, clock, _, _, _ := newTestDetector(t, DetectorConfig{Window: time.Minute, IPFailures: 1, AutoBlock: true, BlockFor: time.Minute})
+	h := d.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	r := httptest.NewRequest("GET", "/x", nil)
+	r = r.WithContext(clientip.NewContext(r.Context(), netip.MustParseAddr("2001:db8::1")))
+	var w http.ResponseWriter = httptest.NewRecorder()
+	if n := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, r) }); n != 0 {
+		t.Errorf("no block: %v allocations per request", n)
+	}
+	d.Failure(context.Background(), netip.MustParseAddr("192.0.2.7"), "")
+	if _, blocked := d.Blocked(netip.MustParseAddr("192.0.2.7")); !blocked {
+		t.Fatal("not blocked")
+	}
+	clock.add(time.Minute)
+	if _, blocked := d.Blocked(netip.MustParseAddr("192.0.2.7")); blocked {
+		t.Fatal("still blocked")
+	}
+	if n := testing.AllocsPerRun(100, func() { h.ServeHTTP(w, r) }); n != 0 {
+		t.Errorf("after the block: %v allocations per request", n)
+	}
+}

@@ -43,8 +43,9 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p.rp.ServeHTTP(w, r)
 }
 
-// directable reports whether r is a request serveDirect sends: one that
-// reads, carries no body and asks for no protocol switch.
+// directable reports whether r is a request the direct path sends (both
+// serveDirect and directTransport.handles ask it): one that reads, carries
+// no body and asks for no protocol switch.
 func directable(r *http.Request) bool {
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -57,7 +58,9 @@ func directable(r *http.Request) bool {
 func (p *proxy) serveDirect(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	start := time.Now()
-	resp, err := p.direct.do(ctx, p.target.Host, r, func(out io.Writer) error {
+	// The head writeHead sends never asks the upstream to close: a client's
+	// "Connection: close" (r.Close) concerns the client's connection only.
+	resp, err := p.direct.do(ctx, p.target.Host, r, false, func(out io.Writer) error {
 		p.writeHead(out.(headWriter), r)
 		return nil
 	})
@@ -94,8 +97,9 @@ func (p *proxy) serveDirect(w http.ResponseWriter, r *http.Request) {
 	}
 	// Stream what has no length, and event streams, as it comes.
 	stream := resp.ContentLength == -1 || isEventStream(resp.Header.Get("Content-Type"))
-	buf := p.bufs.Get()
-	defer p.bufs.Put(buf)
+	bp := p.bufs.getPtr()
+	defer p.bufs.putPtr(bp)
+	buf := *bp
 	for {
 		n, rerr := resp.Body.Read(buf)
 		if n > 0 {
@@ -156,37 +160,30 @@ func (p *proxy) writeHead(out headWriter, r *http.Request) {
 	if teTrailers(r.Header["Te"]) {
 		out.WriteString("Te: trailers\r\n")
 	}
-	proto := "http"
-	if r.TLS != nil {
-		proto = "https"
-	}
-	if ip := clientip.From(r); ip.IsValid() {
-		s := ip.String()
-		writeField(out, "X-Forwarded-For", s)
-		writeField(out, "Forwarded", forwardedValue(s, r.Host, proto))
-	} else if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		writeField(out, "X-Forwarded-For", host)
-	}
-	writeField(out, "X-Forwarded-Host", r.Host)
-	writeField(out, "X-Forwarded-Proto", proto)
-	if id, ok := authn.FromContext(r.Context()); ok {
-		writeIf(out, p.hdrs.Subject, id.Subject)
-		writeIf(out, p.hdrs.Username, id.Username)
-		writeIf(out, p.hdrs.Roles, strings.Join(id.Roles, " "))
-		writeIf(out, p.hdrs.Scopes, strings.Join(id.Scopes, " "))
-		writeIf(out, p.hdrs.ClientID, id.ClientID)
-		writeIf(out, p.hdrs.Method, string(id.Method))
-	}
+	p.forwardingHeaders(r, func(k, v string) { writeField(out, k, v) })
 	out.WriteString("\r\n")
 }
 
 // withheld reports whether the client's header k stays out of the upstream
-// request (k is in canonical form, as net/http's server stores it).
+// request written by writeHead (k is in canonical form, as net/http's
+// server stores it): the framing and hop-by-hop headers, and those the
+// client may not choose (see forbidden).
 func (p *proxy) withheld(k string) bool {
 	switch k {
 	case "Host", "User-Agent", "Content-Length", "Transfer-Encoding", "Trailer", // written by writeHead or not at all
-		"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Upgrade", // hop-by-hop
-		"Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip":
+		"Connection", "Proxy-Connection", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization", "Te", "Upgrade": // hop-by-hop
+		return true
+	}
+	return p.forbidden(k)
+}
+
+// forbidden reports whether k is a header only rampart may send upstream:
+// forwarding (X-Forwarded-*, Forwarded, X-Real-Ip), identity (every
+// configured name, anything starting with X-Rampart-). Both paths drop a
+// client's: writeHead through withheld, the ReverseProxy path in rewrite.
+func (p *proxy) forbidden(k string) bool {
+	switch k {
+	case "Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Real-Ip":
 		return true
 	}
 	if len(k) >= len("X-Rampart-") && strings.EqualFold(k[:len("X-Rampart-")], "X-Rampart-") {
@@ -196,11 +193,47 @@ func (p *proxy) withheld(k string) bool {
 	return k == h.Subject || k == h.Username || k == h.Roles || k == h.Scopes || k == h.ClientID || k == h.Method
 }
 
-// listedIn reports whether the Connection header values name header k.
+// forwardingHeaders calls set with each header rampart adds to an upstream
+// request, on both paths: X-Forwarded-For (the client IP decided at the
+// entry point, trusted proxies honoured, else the peer's address),
+// Forwarded (when that client IP is known), X-Forwarded-Host,
+// X-Forwarded-Proto, then the verified identity's headers.
+func (p *proxy) forwardingHeaders(r *http.Request, set func(k, v string)) {
+	proto := "http"
+	if r.TLS != nil {
+		proto = "https"
+	}
+	if ip := clientip.From(r); ip.IsValid() {
+		s := ip.String()
+		set("X-Forwarded-For", s)
+		set("Forwarded", forwardedValue(s, r.Host, proto))
+	} else if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		set("X-Forwarded-For", host)
+	}
+	set("X-Forwarded-Host", r.Host)
+	set("X-Forwarded-Proto", proto)
+	if id, ok := authn.FromContext(r.Context()); ok {
+		h := &p.hdrs
+		setIf := func(k, v string) {
+			if v = headerSafe(v); v != "" {
+				set(k, v)
+			}
+		}
+		setIf(h.Subject, id.Subject)
+		setIf(h.Username, id.Username)
+		setIf(h.Roles, strings.Join(id.Roles, " "))
+		setIf(h.Scopes, strings.Join(id.Scopes, " "))
+		setIf(h.ClientID, id.ClientID)
+		setIf(h.Method, string(id.Method))
+	}
+}
+
+// listedIn reports whether the Connection header values name header k
+// (header names compare case-insensitively, without allocating).
 func listedIn(connection []string, k string) bool {
 	for _, v := range connection {
 		for tok := range strings.SplitSeq(v, ",") {
-			if tok = strings.TrimSpace(tok); tok != "" && http.CanonicalHeaderKey(tok) == k {
+			if tok = strings.TrimSpace(tok); strings.EqualFold(tok, k) {
 				return true
 			}
 		}
@@ -229,12 +262,6 @@ func writeField(out headWriter, k, v string) {
 	out.WriteString(": ")
 	out.WriteString(v)
 	out.WriteString("\r\n")
-}
-
-func writeIf(out headWriter, k, v string) {
-	if v = headerSafe(v); v != "" {
-		writeField(out, k, v)
-	}
 }
 
 // headerSafe makes v fit for a header value: control characters (CR and

@@ -28,7 +28,7 @@ func newTestProxy(t *testing.T, raw string, timeout time.Duration, hdrs Identity
 	}
 	up := Upstream{URL: u, Timeout: timeout}
 	if direct {
-		up.direct = newDirectTransport(NewTransport(timeout), timeout)
+		up.direct = newDirectTransport(NewTransport(timeout))
 	}
 	p := NewProxy(up, hdrs, nil)
 	if pp := p.(*proxy); (pp.direct != nil) != direct {
@@ -264,7 +264,9 @@ func TestDirectPathUpstreamFailures(t *testing.T) {
 		}
 	}))
 	defer slow.Close()
-	switcher := rawUpstream(t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nConnection: Upgrade\r\n\r\n")
+	// The switcher keeps its connection open after the 101, as a real
+	// protocol switch would: the answer must not wait for the header timeout.
+	switcher := rawUpstream(t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nConnection: Upgrade\r\n\r\n", 5*time.Second)
 	for _, tc := range []struct {
 		name, target string
 		status       int
@@ -286,14 +288,16 @@ func TestDirectPathUpstreamFailures(t *testing.T) {
 	}
 }
 
-// rawUpstream answers every request on every connection with raw bytes.
-func rawUpstream(t *testing.T, answer string) string {
+// rawUpstream answers every request on every connection with raw bytes,
+// and closes the connection hold later.
+func rawUpstream(t *testing.T, answer string, hold time.Duration) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); close(done) })
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -306,7 +310,10 @@ func rawUpstream(t *testing.T, answer string) string {
 				c.SetReadDeadline(time.Now().Add(5 * time.Second))
 				if _, err := c.Read(buf); err == nil {
 					io.WriteString(c, answer)
-					time.Sleep(100 * time.Millisecond)
+					select {
+					case <-time.After(hold):
+					case <-done:
+					}
 				}
 			}()
 		}
@@ -317,7 +324,7 @@ func rawUpstream(t *testing.T, answer string) string {
 // A body cut short by the upstream is not passed off as whole: the client's
 // connection is aborted, on both paths.
 func TestDirectPathTruncatedBodyAbortsTheClient(t *testing.T) {
-	short := rawUpstream(t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part")
+	short := rawUpstream(t, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly part", 100*time.Millisecond)
 	for _, direct := range []bool{false, true} {
 		front := httptest.NewServer(newTestProxy(t, short, time.Second, IdentityHeaders{}, direct))
 		resp, err := http.Get(front.URL)
@@ -368,7 +375,7 @@ func TestDirectPathBodies(t *testing.T) {
 	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB
 	large := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big) }))
 	defer large.Close()
-	untilClose := rawUpstream(t, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nuntil the upstream closes")
+	untilClose := rawUpstream(t, "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Type: text/plain\r\n\r\nuntil the upstream closes", 100*time.Millisecond)
 	for _, tc := range []struct{ name, target, want string }{
 		{"1 MiB", large.URL, big},
 		{"until close", untilClose, "until the upstream closes"},
@@ -463,5 +470,47 @@ func TestDirectPathFromHTTP2(t *testing.T) {
 	}
 	if resp.Header.Get("X-Seen-Uri") != "/h2?x=1" || resp.Header.Get("X-Seen-H-X-Custom") != "v" || resp.Header.Get("X-Seen-H-X-Forwarded-Proto") != "https" {
 		t.Fatalf("upstream saw %v", resp.Header)
+	}
+}
+
+// A client's "Connection: close" (or HTTP/1.0) concerns its own connection:
+// the direct path keeps reusing its upstream connection.
+func TestDirectPathKeepsUpstreamConnectionWhenClientCloses(t *testing.T) {
+	srv, conns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	p := newTestProxy(t, srv.URL, 5*time.Second, IdentityHeaders{}, true)
+	for i := range 5 {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Connection", "close")
+		r.Close = true
+		if ex := doExchange(t, p, r); ex.Status != 200 {
+			t.Fatalf("request %d: %d", i, ex.Status)
+		}
+	}
+	if n := conns.Load(); n != 1 {
+		t.Fatalf("%d upstream connections for 5 requests from closing clients, want 1", n)
+	}
+}
+
+// Connection tokens name headers case-insensitively, and cost no
+// allocations in the common "keep-alive" case.
+func TestListedIn(t *testing.T) {
+	for _, tc := range []struct {
+		conn []string
+		k    string
+		want bool
+	}{
+		{[]string{"keep-alive"}, "Keep-Alive", true},
+		{[]string{"close, x-secret"}, "X-Secret", true},
+		{[]string{" X-SECRET "}, "X-Secret", true},
+		{[]string{"keep-alive"}, "X-Secret", false},
+		{[]string{", ,"}, "X-Secret", false},
+	} {
+		if got := listedIn(tc.conn, tc.k); got != tc.want {
+			t.Errorf("listedIn(%q, %q) = %v", tc.conn, tc.k, got)
+		}
+	}
+	conn := []string{"keep-alive"}
+	if n := testing.AllocsPerRun(100, func() { listedIn(conn, "Accept") }); n != 0 {
+		t.Errorf("listedIn allocates %v times per call", n)
 	}
 }

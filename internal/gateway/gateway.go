@@ -91,7 +91,7 @@ func New(routes []config.Route, auths map[string]authn.Authenticator, opts Optio
 			}
 			tr := NewTransport(r.UpstreamTimeout)
 			tr.TLSClientConfig = tc
-			direct := newDirectTransport(tr, r.UpstreamTimeout)
+			direct := newDirectTransport(tr)
 			var rt http.RoundTripper = direct
 			if opts.WrapTransport != nil {
 				if rt = opts.WrapTransport(rt); rt != http.RoundTripper(direct) {

@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rampart-sec/rampart/authn"
-	"github.com/rampart-sec/rampart/clientip"
 	"github.com/rampart-sec/rampart/internal/problem"
 	"github.com/rampart-sec/rampart/telemetry"
 )
@@ -128,46 +126,11 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 		log.WarnContext(r.Context(), "upstream request failed", "request.id", id, "upstream", target.Host, "status", status, "error", err)
 		problem.Write(w, status, title, "The upstream service did not answer; request id "+id+".")
 	}
-	bufs := newBufferPool()
-	rp := &httputil.ReverseProxy{
+	p := &proxy{target: target, hdrs: hdrs, drop: up.DropResponseHeaders, fail: fail, bufs: newBufferPool()}
+	p.rp = &httputil.ReverseProxy{
 		Transport:  tr,
-		BufferPool: bufs,
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.SetURL(target)
-			out := pr.Out.Header
-			for name := range out {
-				if strings.HasPrefix(strings.ToLower(name), "x-rampart-") {
-					out.Del(name)
-				}
-			}
-			for _, name := range hdrs.names() {
-				out.Del(name)
-			}
-			out.Del("Forwarded")
-			out.Del("X-Forwarded-For")
-			out.Del("X-Forwarded-Host")
-			out.Del("X-Forwarded-Proto")
-			out.Del("X-Real-Ip")
-			pr.SetXForwarded()
-			// The client IP decided at the entry point (trusted proxies
-			// honoured), not whatever chain the client sent.
-			if ip := clientip.From(pr.In); ip.IsValid() {
-				proto := "http"
-				if pr.In.TLS != nil {
-					proto = "https"
-				}
-				out.Set("X-Forwarded-For", ip.String())
-				out.Set("Forwarded", forwardedValue(ip.String(), pr.In.Host, proto))
-			}
-			if id, ok := authn.FromContext(pr.In.Context()); ok {
-				setIf(out, hdrs.Subject, id.Subject)
-				setIf(out, hdrs.Username, id.Username)
-				setIf(out, hdrs.Roles, strings.Join(id.Roles, " "))
-				setIf(out, hdrs.Scopes, strings.Join(id.Scopes, " "))
-				setIf(out, hdrs.ClientID, id.ClientID)
-				setIf(out, hdrs.Method, string(id.Method))
-			}
-		},
+		BufferPool: p.bufs,
+		Rewrite:    p.rewrite,
 		ModifyResponse: func(resp *http.Response) error {
 			for _, name := range up.DropResponseHeaders {
 				resp.Header.Del(name)
@@ -176,7 +139,6 @@ func NewProxy(up Upstream, hdrs IdentityHeaders, log *slog.Logger) http.Handler 
 		},
 		ErrorHandler: fail,
 	}
-	p := &proxy{rp: rp, target: target, hdrs: hdrs, drop: up.DropResponseHeaders, fail: fail, bufs: bufs}
 	if up.direct != nil && target.Scheme == "http" && isASCII(target.Host) {
 		p.direct = up.direct
 		p.base = splitTarget(target)
@@ -192,19 +154,35 @@ func newBufferPool() *bufferPool {
 	return &bufferPool{pool: sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}}
 }
 
-func (p *bufferPool) Get() []byte { return *p.pool.Get().(*[]byte) }
+// Get and Put serve httputil.ReverseProxy, whose interface passes []byte:
+// Put allocates a new pointer for the pool. serveDirect uses getPtr and
+// putPtr, which keep the pool's own pointer.
+func (p *bufferPool) Get() []byte { return *p.getPtr() }
 
 func (p *bufferPool) Put(b []byte) {
 	if cap(b) == 32<<10 {
 		b = b[:cap(b)]
-		p.pool.Put(&b)
+		p.putPtr(&b)
 	}
 }
 
-func setIf(h http.Header, name, v string) {
-	if v = headerSafe(v); v != "" {
-		h.Set(name, v)
+func (p *bufferPool) getPtr() *[]byte { return p.pool.Get().(*[]byte) }
+
+func (p *bufferPool) putPtr(b *[]byte) { p.pool.Put(b) }
+
+// rewrite shapes the ReverseProxy path's upstream request like writeHead
+// does the direct path's: the client's forbidden headers dropped (the
+// hop-by-hop ones ReverseProxy drops itself), rampart's forwarding and
+// identity headers added.
+func (p *proxy) rewrite(pr *httputil.ProxyRequest) {
+	pr.SetURL(p.target)
+	out := pr.Out.Header
+	for k := range out {
+		if p.forbidden(k) {
+			delete(out, k)
+		}
 	}
+	p.forwardingHeaders(pr.In, out.Set)
 }
 
 // forwardedValue renders an RFC 7239 Forwarded element.

@@ -21,22 +21,29 @@ import (
 // to fallback, so the only requests this transport ever resends (once, on a
 // new connection, when a pooled one turns out closed before any answer) are
 // the ones http.Transport would resend too.
+//
+// A directTransport serves one upstream (the gateway makes one per route):
+// the first host it sends to is the only one it pools connections for, and
+// requests for any other host go to fallback.
 type directTransport struct {
 	dialer        *net.Dialer
 	headerTimeout time.Duration // 0: none
 	idleTimeout   time.Duration
-	maxIdle       int // per host
+	maxIdle       int
 	fallback      http.RoundTripper
 
 	mu      sync.Mutex
-	idle    map[string][]*upstreamConn // by host:port
+	host    string // the upstream's host:port, set by the first request
+	idle    []*upstreamConn
 	reaping bool
 }
 
-func newDirectTransport(fallback *http.Transport, headerTimeout time.Duration) *directTransport {
+// newDirectTransport returns a direct transport with fallback's header
+// timeout and idle connection limits.
+func newDirectTransport(fallback *http.Transport) *directTransport {
 	return &directTransport{
 		dialer:        &net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second},
-		headerTimeout: headerTimeout,
+		headerTimeout: fallback.ResponseHeaderTimeout,
 		idleTimeout:   fallback.IdleConnTimeout,
 		maxIdle:       fallback.MaxIdleConnsPerHost,
 		fallback:      fallback,
@@ -44,12 +51,14 @@ func newDirectTransport(fallback *http.Transport, headerTimeout time.Duration) *
 }
 
 type upstreamConn struct {
-	host   string
 	conn   net.Conn
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	idleAt time.Time
 }
+
+// errOtherHost marks a request for a host other than the transport's one.
+var errOtherHost = errors.New("direct transport: not its upstream host")
 
 // errStale marks a pooled connection the upstream had closed: nothing was
 // answered, so the request may go again on a new connection.
@@ -60,20 +69,26 @@ func (t *directTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !t.handles(req) {
 		return t.fallback.RoundTrip(req)
 	}
-	return t.do(req.Context(), req.URL.Host, req, req.Write)
+	resp, err := t.do(req.Context(), req.URL.Host, req, req.Close, req.Write)
+	if errors.Is(err, errOtherHost) {
+		return t.fallback.RoundTrip(req)
+	}
+	return resp, err
 }
 
 // do sends one bodiless request to host over a pooled connection, its head
 // written by writeHead, and reads the answer; req gives the method the
-// answer is parsed for. A pooled connection found closed before any answer
-// is replaced by a new one, once.
-func (t *directTransport) do(ctx context.Context, host string, req *http.Request, writeHead func(io.Writer) error) (*http.Response, error) {
+// answer is parsed for. closeAfter says the head asked the upstream to close
+// the connection after its answer (the connection is then not pooled). A
+// pooled connection found closed before any answer is replaced by a new one,
+// once.
+func (t *directTransport) do(ctx context.Context, host string, req *http.Request, closeAfter bool, writeHead func(io.Writer) error) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		pc, reused, err := t.conn(ctx, host)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.send(ctx, pc, req, writeHead)
+		resp, err := t.send(ctx, pc, req, closeAfter, writeHead)
 		if err == nil {
 			return resp, nil
 		}
@@ -87,16 +102,10 @@ func (t *directTransport) do(ctx context.Context, host string, req *http.Request
 
 // handles reports whether req is one this transport sends itself.
 func (t *directTransport) handles(req *http.Request) bool {
-	switch req.Method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-	default:
-		return false
-	}
-	return req.URL.Scheme == "http" && (req.Body == nil || req.Body == http.NoBody) &&
-		req.ContentLength == 0 && req.Header.Get("Upgrade") == "" && len(req.Trailer) == 0
+	return req.URL.Scheme == "http" && (req.Body == nil || req.Body == http.NoBody) && directable(req)
 }
 
-func (t *directTransport) send(ctx context.Context, pc *upstreamConn, req *http.Request, writeHead func(io.Writer) error) (*http.Response, error) {
+func (t *directTransport) send(ctx context.Context, pc *upstreamConn, req *http.Request, closeAfter bool, writeHead func(io.Writer) error) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -134,13 +143,22 @@ func (t *directTransport) send(ctx context.Context, pc *upstreamConn, req *http.
 		if resp, err = http.ReadResponse(pc.br, req); err != nil {
 			return fail(err, true)
 		}
-		// Interim answers (100 Continue, 103 Early Hints) are not the response.
-		if resp.StatusCode >= 200 || resp.StatusCode < 100 {
+		// Interim answers (100 Continue, 103 Early Hints) are not the
+		// response; 101 is final (the connection is no longer HTTP), and
+		// the caller refuses it.
+		if resp.StatusCode >= 200 || resp.StatusCode < 100 || resp.StatusCode == http.StatusSwitchingProtocols {
 			break
 		}
 	}
-	pc.conn.SetDeadline(time.Time{})
-	resp.Body = &upstreamBody{rc: resp.Body, pc: pc, t: t, stop: stop, reuse: !resp.Close && !req.Close}
+	if t.headerTimeout > 0 {
+		pc.conn.SetDeadline(time.Time{})
+		// A cancellation meanwhile may have had its past deadline wiped
+		// just now: the body could then block forever on a stalled upstream.
+		if err := ctx.Err(); err != nil {
+			return fail(err, true) // the body is not drained: do closes the connection
+		}
+	}
+	resp.Body = &upstreamBody{rc: resp.Body, pc: pc, t: t, stop: stop, reuse: !resp.Close && !closeAfter}
 	return resp, nil
 }
 
@@ -148,9 +166,16 @@ func (t *directTransport) send(ctx context.Context, pc *upstreamConn, req *http.
 func (t *directTransport) conn(ctx context.Context, host string) (*upstreamConn, bool, error) {
 	now := time.Now()
 	t.mu.Lock()
-	for list := t.idle[host]; len(list) > 0; list = t.idle[host] {
-		pc := list[len(list)-1]
-		t.idle[host] = list[:len(list)-1]
+	if t.host == "" {
+		t.host = host
+	} else if host != t.host {
+		t.mu.Unlock()
+		return nil, false, errOtherHost
+	}
+	for len(t.idle) > 0 {
+		pc := t.idle[len(t.idle)-1]
+		t.idle[len(t.idle)-1] = nil
+		t.idle = t.idle[:len(t.idle)-1]
 		if now.Sub(pc.idleAt) > t.idleTimeout {
 			pc.conn.Close()
 			continue
@@ -167,22 +192,19 @@ func (t *directTransport) conn(ctx context.Context, host string) (*upstreamConn,
 	if err != nil {
 		return nil, false, err
 	}
-	return &upstreamConn{host: host, conn: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 4<<10)}, false, nil
+	return &upstreamConn{conn: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 4<<10)}, false, nil
 }
 
 // put pools a connection whose response was read to the end.
 func (t *directTransport) put(pc *upstreamConn) {
 	pc.idleAt = time.Now()
 	t.mu.Lock()
-	if t.idle == nil {
-		t.idle = map[string][]*upstreamConn{}
-	}
-	if len(t.idle[pc.host]) >= t.maxIdle {
+	if len(t.idle) >= t.maxIdle {
 		t.mu.Unlock()
 		pc.conn.Close()
 		return
 	}
-	t.idle[pc.host] = append(t.idle[pc.host], pc)
+	t.idle = append(t.idle, pc)
 	if !t.reaping {
 		t.reaping = true
 		go t.reap()
@@ -197,20 +219,17 @@ func (t *directTransport) reap() {
 		time.Sleep(t.idleTimeout / 2)
 		now := time.Now()
 		t.mu.Lock()
-		n := 0
-		for host, list := range t.idle {
-			kept := list[:0]
-			for _, pc := range list {
-				if now.Sub(pc.idleAt) > t.idleTimeout {
-					pc.conn.Close()
-				} else {
-					kept = append(kept, pc)
-				}
+		kept := t.idle[:0]
+		for _, pc := range t.idle {
+			if now.Sub(pc.idleAt) > t.idleTimeout {
+				pc.conn.Close()
+			} else {
+				kept = append(kept, pc)
 			}
-			t.idle[host] = kept
-			n += len(kept)
 		}
-		if n == 0 {
+		clear(t.idle[len(kept):])
+		t.idle = kept
+		if len(kept) == 0 {
 			t.reaping = false
 			t.mu.Unlock()
 			return

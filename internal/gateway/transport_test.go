@@ -30,7 +30,7 @@ func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic
 }
 
 func testTransport(headerTimeout time.Duration) *directTransport {
-	return newDirectTransport(NewTransport(headerTimeout), headerTimeout)
+	return newDirectTransport(NewTransport(headerTimeout))
 }
 
 func get(t *testing.T, tr http.RoundTripper, url string) (*http.Response, string) {
@@ -181,5 +181,85 @@ func TestDirectTransportSkipsInterimResponses(t *testing.T) {
 	resp, body := get(t, testTransport(5*time.Second), srv.URL+"/")
 	if resp.StatusCode != 200 || body != "final" {
 		t.Fatalf("%d %q", resp.StatusCode, body)
+	}
+}
+
+// cancelOnRead cancels a request when its answer's first bytes are read,
+// and waits for the cancellation to take effect before handing them on:
+// the request is cancelled between the answer's arrival and its parsing.
+type cancelOnRead struct {
+	net.Conn
+	cancel func()
+	once   bool
+}
+
+func (c *cancelOnRead) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && !c.once {
+		c.once = true
+		c.cancel()
+		time.Sleep(50 * time.Millisecond) // the AfterFunc sets its past deadline
+	}
+	return n, err
+}
+
+// A request cancelled while the response head is being read does not
+// leave a connection without a deadline: it fails rather than hand back a
+// body that blocks forever on a stalled upstream.
+func TestDirectTransportCancelledDuringHead(t *testing.T) {
+	client, server := net.Pipe()
+	defer server.Close()
+	go func() {
+		if _, err := http.ReadRequest(bufio.NewReader(server)); err != nil {
+			return
+		}
+		io.WriteString(server, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nab") // then stalls
+	}()
+	tr := testTransport(time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c := &cancelOnRead{Conn: client, cancel: cancel}
+	tr.put(&upstreamConn{conn: c, br: bufio.NewReaderSize(c, 4<<10), bw: bufio.NewWriterSize(c, 4<<10)})
+	req, _ := http.NewRequestWithContext(ctx, "GET", "http://upstream.test/", nil)
+	done := make(chan error, 1)
+	go func() {
+		resp, err := tr.RoundTrip(req)
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+		}
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(3 * time.Second):
+		client.Close()
+		t.Fatal("a cancelled request blocks on a stalled upstream")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled request: %v, want Canceled", err)
+	}
+}
+
+// A transport pools connections for one upstream only: a request for
+// another host goes through the fallback and never gets the first host's
+// connections.
+func TestDirectTransportServesOneHost(t *testing.T) {
+	a, aConns := countingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "a") })
+	b, _ := countingServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "b") })
+	tr := testTransport(5 * time.Second)
+	for range 3 {
+		if _, body := get(t, tr, a.URL); body != "a" {
+			t.Fatalf("first host: %q", body)
+		}
+		if _, body := get(t, tr, b.URL); body != "b" {
+			t.Fatalf("second host: %q", body)
+		}
+	}
+	if n := aConns.Load(); n != 1 {
+		t.Fatalf("%d connections to the first host, want 1", n)
+	}
+	if tr.headerTimeout != 5*time.Second {
+		t.Fatalf("header timeout %s, want the fallback's", tr.headerTimeout)
 	}
 }
