@@ -46,10 +46,6 @@ func (h IdentityHeaders) withDefaults() IdentityHeaders {
 	}
 }
 
-func (h IdentityHeaders) names() []string {
-	return []string{h.Subject, h.Username, h.Roles, h.Scopes, h.ClientID, h.Method}
-}
-
 // Upstream is where a route's requests go.
 type Upstream struct {
 	// URL is the upstream base URL; the request path is appended to its path.
